@@ -1,0 +1,69 @@
+"""The registry of advance notices: the application factory."""
+
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config=None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    from . import config
+
+    config.load(app, test_config)
+    import_models()
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    return app
+
+
+def import_models():
+    """Every model module, so that metadata (and Alembic) sees every table."""
+    from .accounts import models as _accounts  # noqa: F401
+    from .filing import models as _filing  # noqa: F401
+    from .history import models as _history  # noqa: F401
+
+
+def register_extensions(app):
+    from . import database, i18n, labels
+    from .accounts import access
+    from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    database.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
+    labels.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    access.init_app(app)
+
+
+def register_blueprints(app):
+    from .accounts.blueprint import bp as accounts_bp
+    from .core.blueprint import bp as core_bp
+    from .core.errors import register_error_handlers
+    from .filing.blueprint import bp as filing_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(filing_bp)
+    register_error_handlers(app)
+
+
+def register_commands(app):
+    from .accounts.cli import users_cli
+    from .demo.cli import demo_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)

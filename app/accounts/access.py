@@ -1,0 +1,70 @@
+"""Who may reach what: login everywhere except a short allowlist, and role decorators."""
+
+from functools import wraps
+
+from flask import abort, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from ..extensions import db, login_manager
+from .models import REVIEW_ROLES, Role, User
+
+# Every other endpoint requires a signed-in user.
+PUBLIC_ENDPOINTS = frozenset(
+    {
+        "static",
+        "core.index",
+        "core.set_language",
+        "core.healthz",
+        "accounts.login",
+        "accounts.register",
+        "accounts.accept_invitation",
+    }
+)
+
+
+def init_app(app):
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please sign in to continue.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(session_id: str):
+        user_id, _, nonce = session_id.partition(":")
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.active or user.session_nonce != nonce:
+            return None
+        return user
+
+    @app.before_request
+    def _require_login():
+        if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+            return None
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return None
+
+
+def roles_required(*roles: Role):
+    allowed = frozenset(roles)
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+provider_required = roles_required(Role.PROVIDER_USER, Role.PROVIDER_ADMIN)
+provider_admin_required = roles_required(Role.PROVIDER_ADMIN)
+review_staff_required = roles_required(*REVIEW_ROLES)
+administrator_required = roles_required(Role.ADMINISTRATOR)

@@ -1,0 +1,21 @@
+from flask import Blueprint
+
+from . import views
+
+bp = Blueprint("accounts", __name__)
+
+bp.add_url_rule("/login", "login", views.login, methods=["GET", "POST"])
+bp.add_url_rule("/logout", "logout", views.logout, methods=["POST"])
+bp.add_url_rule("/register", "register", views.register, methods=["GET", "POST"])
+bp.add_url_rule("/organisation", "organisation", views.organisation, methods=["GET", "POST"])
+bp.add_url_rule("/organisation/users", "organisation_users", views.organisation_users)
+bp.add_url_rule(
+    "/organisation/invitations", "invite", views.invite, methods=["GET", "POST"]
+)
+bp.add_url_rule(
+    "/invitations/<token>", "accept_invitation", views.accept_invitation, methods=["GET", "POST"]
+)
+bp.add_url_rule("/admin/users", "staff_users", views.staff_users, methods=["GET", "POST"])
+bp.add_url_rule(
+    "/admin/users/<int:user_id>/active", "set_user_active", views.set_user_active, methods=["POST"]
+)

@@ -1,0 +1,181 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired
+
+from ..domain.identifiers import country_choices
+from ..forms import limit
+from ..validators import LEI, CorporateNumber, CountryCode, Phone, PostalCodeJP, RequiredIf
+from .models import Organisation, OrganisationKind, Role, User
+
+REQUIRED = _l("This field is required.")
+
+
+def _email(label):
+    return EmailField(
+        label,
+        validators=[
+            DataRequired(message=REQUIRED),
+            limit(User.EMAIL_MAX),
+            Email(message=_l("Enter a valid e-mail address."), check_deliverability=False),
+        ],
+    )
+
+
+def _password(label):
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(message=REQUIRED),
+            limit(User.PASSWORD_MAX, User.PASSWORD_MIN),
+        ],
+        description=_l("At least %(min)d characters.", min=User.PASSWORD_MIN),
+    )
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(message=REQUIRED)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(message=REQUIRED)])
+
+
+class OrganisationForm(FlaskForm):
+    """Every field of DOMAIN.md section 1."""
+
+    kind = RadioField(
+        _l("Type of company"),
+        choices=[
+            (OrganisationKind.DOMESTIC.value, _l("Japanese company (corporate number)")),
+            (OrganisationKind.FOREIGN.value, _l("Foreign company (LEI)")),
+        ],
+        default=OrganisationKind.DOMESTIC.value,
+        validators=[InputRequired(message=REQUIRED)],
+    )
+    name_ja = StringField(
+        _l("Legal name (Japanese)"),
+        validators=[DataRequired(message=REQUIRED), limit(Organisation.NAME_MAX)],
+    )
+    name_en = StringField(
+        _l("Legal name (English)"),
+        validators=[DataRequired(message=REQUIRED), limit(Organisation.NAME_MAX)],
+    )
+    corporate_number = StringField(
+        _l("Corporate number"),
+        description=_l("13 digits, as published by the National Tax Agency."),
+        validators=[
+            RequiredIf("kind", OrganisationKind.DOMESTIC.value, message=REQUIRED),
+            limit(20),
+            CorporateNumber(),
+        ],
+    )
+    country = SelectField(
+        _l("Country of incorporation"),
+        default="JP",
+        validators=[DataRequired(message=REQUIRED), CountryCode()],
+    )
+    lei = StringField(
+        _l("LEI (Legal Entity Identifier)"),
+        description=_l("20 characters (ISO 17442)."),
+        validators=[
+            RequiredIf("kind", OrganisationKind.FOREIGN.value, message=REQUIRED),
+            limit(24),
+            LEI(),
+        ],
+    )
+    postal_code = StringField(
+        _l("Postal code"),
+        description=_l("For example 100-8967."),
+        validators=[DataRequired(message=REQUIRED), limit(10), PostalCodeJP()],
+    )
+    address = StringField(
+        _l("Head-office address"),
+        validators=[DataRequired(message=REQUIRED), limit(Organisation.ADDRESS_MAX)],
+    )
+    representative_name = StringField(
+        _l("Representative's name"),
+        validators=[DataRequired(message=REQUIRED), limit(Organisation.PERSON_MAX)],
+    )
+    representative_title = StringField(
+        _l("Representative's title"),
+        validators=[DataRequired(message=REQUIRED), limit(Organisation.PERSON_MAX)],
+    )
+    contact_name = StringField(
+        _l("Contact person"),
+        validators=[DataRequired(message=REQUIRED), limit(Organisation.PERSON_MAX)],
+    )
+    contact_department = StringField(
+        _l("Contact department"),
+        validators=[DataRequired(message=REQUIRED), limit(Organisation.PERSON_MAX)],
+    )
+    contact_email = EmailField(
+        _l("Contact e-mail address"),
+        validators=[
+            DataRequired(message=REQUIRED),
+            limit(Organisation.EMAIL_MAX),
+            Email(message=_l("Enter a valid e-mail address."), check_deliverability=False),
+        ],
+    )
+    contact_phone = StringField(
+        _l("Contact telephone"),
+        validators=[DataRequired(message=REQUIRED), limit(Organisation.PHONE_MAX), Phone()],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = country_choices()
+
+
+class RegistrationForm(OrganisationForm):
+    user_name = StringField(
+        _l("Your name"), validators=[DataRequired(message=REQUIRED), limit(User.NAME_MAX)]
+    )
+    email = _email(_l("Your e-mail address"))
+    password = _password(_l("Password"))
+    password_confirm = PasswordField(
+        _l("Password again"),
+        validators=[
+            DataRequired(message=REQUIRED),
+            EqualTo("password", message=_l("The passwords do not match.")),
+        ],
+    )
+
+
+class InvitationForm(FlaskForm):
+    email = _email(_l("Colleague's e-mail address"))
+    role = SelectField(
+        _l("Role"),
+        choices=[
+            (Role.PROVIDER_USER.value, _l("Provider user")),
+            (Role.PROVIDER_ADMIN.value, _l("Provider administrator")),
+        ],
+        default=Role.PROVIDER_USER.value,
+    )
+
+
+class AcceptInvitationForm(FlaskForm):
+    name = StringField(
+        _l("Your name"), validators=[DataRequired(message=REQUIRED), limit(User.NAME_MAX)]
+    )
+    password = _password(_l("Password"))
+    password_confirm = PasswordField(
+        _l("Password again"),
+        validators=[
+            DataRequired(message=REQUIRED),
+            EqualTo("password", message=_l("The passwords do not match.")),
+        ],
+    )
+
+
+class StaffUserForm(FlaskForm):
+    name = StringField(
+        _l("Name"), validators=[DataRequired(message=REQUIRED), limit(User.NAME_MAX)]
+    )
+    email = _email(_l("E-mail address"))
+    role = SelectField(
+        _l("Role"),
+        choices=[
+            (Role.REVIEWER.value, _l("Reviewer")),
+            (Role.SUPERVISOR.value, _l("Supervisor")),
+            (Role.ADMINISTRATOR.value, _l("Administrator")),
+        ],
+    )
+    password = _password(_l("Initial password"))

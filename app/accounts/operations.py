@@ -1,0 +1,198 @@
+"""Named operations on accounts and organisations. They flush; the request commits."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import utcnow
+from .models import Invitation, Organisation, OrganisationKind, Role, User
+from .passwords import hash_password, verify_password
+
+PROFILE_FIELDS = (
+    "kind",
+    "name_ja",
+    "name_en",
+    "corporate_number",
+    "country",
+    "lei",
+    "postal_code",
+    "address",
+    "representative_name",
+    "representative_title",
+    "contact_name",
+    "contact_department",
+    "contact_email",
+    "contact_phone",
+)
+
+
+class AccountError(Exception):
+    """A refusal with a message for the user, attached to a field when `field` is set."""
+
+    def __init__(self, message, field=None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def new_session_nonce() -> str:
+    return secrets.token_hex(16)
+
+
+def _apply_profile(organisation: Organisation, data: dict) -> None:
+    for name in PROFILE_FIELDS:
+        setattr(organisation, name, data[name])
+    if organisation.kind == OrganisationKind.DOMESTIC:
+        organisation.lei = None
+        organisation.country = "JP"
+    else:
+        organisation.corporate_number = None
+
+
+def _check_identifiers_free(organisation: Organisation) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    for column, field in (
+        (Organisation.corporate_number, "corporate_number"),
+        (Organisation.lei, "lei"),
+    ):
+        value = getattr(organisation, field)
+        if value is None:
+            continue
+        clash = db.session.scalar(
+            select(Organisation.id).where(column == value, Organisation.id != organisation.id)
+        )
+        if clash:
+            raise AccountError(
+                _l("An organisation with this identifier is already registered."), field
+            )
+
+
+def _check_email_free(email: str) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
+        raise AccountError(_l("An account with this e-mail address already exists."), "email")
+
+
+def register_organisation(profile: dict, name: str, email: str, password: str) -> User:
+    email = normalise_email(email)
+    _check_email_free(email)
+    organisation = Organisation()
+    _apply_profile(organisation, profile)
+    _check_identifiers_free(organisation)
+    db.session.add(organisation)
+    user = User(
+        email=email,
+        name=name,
+        password_hash=hash_password(password),
+        role=Role.PROVIDER_ADMIN,
+        organisation=organisation,
+        session_nonce=new_session_nonce(),
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def update_organisation(organisation: Organisation, profile: dict) -> None:
+    _apply_profile(organisation, profile)
+    _check_identifiers_free(organisation)
+    db.session.flush()
+
+
+def authenticate(email: str, password: str) -> User | None:
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    valid = verify_password(user.password_hash if user else None, password)
+    if user is None or not valid or not user.active:
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invite_user(organisation: Organisation, inviter: User, email: str, role: Role) -> str:
+    """Create an invitation and return its token, which is shown once and stored hashed."""
+    email = normalise_email(email)
+    _check_email_free(email)
+    token = secrets.token_urlsafe(32)
+    days = current_app.config["INVITATION_DAYS"]
+    db.session.add(
+        Invitation(
+            organisation=organisation,
+            email=email,
+            role=Role(role),
+            token_hash=_token_hash(token),
+            invited_by=inviter,
+            expires_at=utcnow() + timedelta(days=days),
+        )
+    )
+    db.session.flush()
+    return token
+
+
+def open_invitation(token: str) -> Invitation | None:
+    """The invitation for this token while it can still be accepted."""
+    invitation = db.session.scalar(
+        select(Invitation).where(Invitation.token_hash == _token_hash(token))
+    )
+    if invitation is None or invitation.accepted_at is not None:
+        return None
+    expires = invitation.expires_at
+    if expires.tzinfo is None:
+        expires = expires.replace(tzinfo=utcnow().tzinfo)
+    if expires <= utcnow():
+        return None
+    return invitation
+
+
+def accept_invitation(invitation: Invitation, name: str, password: str) -> User:
+    _check_email_free(invitation.email)
+    invitation.accepted_at = utcnow()
+    user = User(
+        email=invitation.email,
+        name=name,
+        password_hash=hash_password(password),
+        role=invitation.role,
+        organisation_id=invitation.organisation_id,
+        session_nonce=new_session_nonce(),
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def create_staff_user(name: str, email: str, role: Role, password: str) -> User:
+    role = Role(role)
+    if role.is_provider:
+        raise AccountError("staff accounts only: reviewer, supervisor or administrator", "role")
+    email = normalise_email(email)
+    _check_email_free(email)
+    user = User(
+        email=email,
+        name=name,
+        password_hash=hash_password(password),
+        role=role,
+        session_nonce=new_session_nonce(),
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def set_active(user: User, active: bool) -> None:
+    user.active = active
+    # Ends every session of this user, remembered ones included.
+    user.session_nonce = new_session_nonce()
+    db.session.flush()

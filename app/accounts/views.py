@@ -1,0 +1,175 @@
+import logging
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from ..core.redirects import safe_next
+from ..extensions import db
+from . import operations
+from .access import administrator_required, provider_admin_required, provider_required
+from .forms import (
+    AcceptInvitationForm,
+    InvitationForm,
+    LoginForm,
+    OrganisationForm,
+    RegistrationForm,
+    StaffUserForm,
+)
+from .models import STAFF_ROLES, User
+
+log = logging.getLogger(__name__)
+
+
+def _profile(form) -> dict:
+    return {name: form[name].data for name in operations.PROFILE_FIELDS}
+
+
+def _start_session(user: User) -> None:
+    # A fresh session at sign-in: nothing from before (a planted id or flag) survives.
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    login_user(user)
+
+
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = operations.authenticate(form.email.data, form.password.data)
+        if user is None:
+            log.warning("failed sign-in from %r", request.remote_addr)
+            form.password.errors.append(_("The e-mail address or password is not correct."))
+        else:
+            db.session.commit()
+            _start_session(user)
+            return redirect(safe_next(request.args.get("next")) or url_for("core.index"))
+    return render_template("accounts/login.html", form=form)
+
+
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.index"))
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        try:
+            user = operations.register_organisation(
+                _profile(form), form.user_name.data, form.email.data, form.password.data
+            )
+        except operations.AccountError as error:
+            db.session.rollback()
+            form[error.field].errors.append(error.message)
+        else:
+            db.session.commit()
+            _start_session(user)
+            flash(_("Your organisation is registered. You can now file a notice."), "success")
+            return redirect(url_for("filing.dashboard"))
+    return render_template("accounts/register.html", form=form)
+
+
+@provider_required
+def organisation():
+    org = current_user.organisation
+    form = OrganisationForm(obj=org)
+    if request.method == "POST":
+        if current_user.role != "provider_admin":
+            abort(403)
+        if form.validate():
+            try:
+                operations.update_organisation(org, _profile(form))
+            except operations.AccountError as error:
+                db.session.rollback()
+                form[error.field].errors.append(error.message)
+            else:
+                db.session.commit()
+                flash(_("The organisation profile is saved."), "success")
+                return redirect(url_for("accounts.organisation"))
+    return render_template("accounts/organisation.html", form=form, organisation=org)
+
+
+@provider_required
+def organisation_users():
+    users = db.session.scalars(
+        select(User).where(User.organisation_id == current_user.organisation_id).order_by(User.id)
+    ).all()
+    return render_template("accounts/organisation_users.html", users=users)
+
+
+@provider_admin_required
+def invite():
+    form = InvitationForm()
+    link = None
+    if form.validate_on_submit():
+        try:
+            token = operations.invite_user(
+                current_user.organisation, current_user, form.email.data, form.role.data
+            )
+        except operations.AccountError as error:
+            db.session.rollback()
+            form[error.field].errors.append(error.message)
+        else:
+            db.session.commit()
+            link = url_for("accounts.accept_invitation", token=token, _external=True)
+            flash(_("The invitation is ready. Send the link below to your colleague."), "success")
+    return render_template("accounts/invite.html", form=form, link=link)
+
+
+def accept_invitation(token):
+    invitation = operations.open_invitation(token)
+    if invitation is None:
+        abort(404)
+    form = AcceptInvitationForm()
+    if form.validate_on_submit():
+        try:
+            user = operations.accept_invitation(invitation, form.name.data, form.password.data)
+        except operations.AccountError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            _start_session(user)
+            return redirect(url_for("filing.dashboard"))
+    return render_template("accounts/accept_invitation.html", form=form, invitation=invitation)
+
+
+@administrator_required
+def staff_users():
+    form = StaffUserForm()
+    if form.validate_on_submit():
+        try:
+            operations.create_staff_user(
+                form.name.data, form.email.data, form.role.data, form.password.data
+            )
+        except operations.AccountError as error:
+            db.session.rollback()
+            form[error.field].errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("The staff account is created."), "success")
+            return redirect(url_for("accounts.staff_users"))
+    users = db.session.scalars(
+        select(User).where(User.role.in_(list(STAFF_ROLES))).order_by(User.id)
+    ).all()
+    return render_template("accounts/staff_users.html", form=form, users=users)
+
+
+@administrator_required
+def set_user_active(user_id):
+    user = db.session.get(User, user_id)
+    if user is None or user.id == current_user.id:
+        abort(404)
+    operations.set_active(user, request.form.get("active") == "1")
+    db.session.commit()
+    flash(_("The account is updated."), "success")
+    return redirect(url_for("accounts.staff_users"))

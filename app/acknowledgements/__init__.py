@@ -1,0 +1,1 @@
+"""PDF acknowledgements: receipts, decision notices and information requests."""

@@ -1,0 +1,108 @@
+"""Configuration: defaults here, then instance/config.py, then environment variables."""
+
+import os
+import secrets
+from pathlib import Path
+
+ENV_SETTINGS = (
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "STORAGE_PATH",
+    "STORAGE_BACKEND",
+    "MAIL_SERVER",
+    "REDIS_URL",
+    "ISSUER_NAME",
+    "PUBLIC_BASE_URL",
+    "EXCHANGE_REGISTER_PATH",
+)
+INT_SETTINGS = (
+    "REVIEW_BUSINESS_DAYS",
+    "ADVANCE_BUSINESS_DAYS",
+    "MAX_ATTACHMENT_BYTES",
+    "MAX_NOTICE_ATTACHMENT_BYTES",
+    "INVITATION_DAYS",
+)
+
+
+class Defaults:
+    ENV = "development"
+    SQLALCHEMY_DATABASE_URI = None  # instance/registry.db unless DATABASE_URL is set
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    BABEL_DEFAULT_LOCALE = "ja"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Tokyo"
+    LANGUAGES = ("ja", "en")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    REVIEW_BUSINESS_DAYS = 20
+    ADVANCE_BUSINESS_DAYS = 40
+    INFORMATION_REPLY_BUSINESS_DAYS = 10
+    BUSINESS_DAY_END = "17:00"
+    MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+    MAX_NOTICE_ATTACHMENT_BYTES = 100 * 1024 * 1024
+    # One upload per request plus the form around it.
+    MAX_CONTENT_LENGTH = 21 * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 1024 * 1024
+    INVITATION_DAYS = 7
+    STORAGE_BACKEND = "local"
+    STORAGE_PATH = None  # instance/files
+    EXCHANGE_REGISTER_PATH = None  # the shipped sample list
+    ISSUER_NAME = "金融庁（デモ） / Financial Services Agency (demonstration)"
+    DEMO = True
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    MAIL_SENDER = "registry@example.invalid"
+    PAGE_SIZE = 50
+    PASSWORD_HASH = "scrypt"
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+
+
+def load(app, test_config=None):
+    """Apply defaults, the instance file, the environment, then a test mapping."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    for name in ENV_SETTINGS:
+        if name in os.environ:
+            app.config[name] = os.environ[name]
+    for name in INT_SETTINGS:
+        if name in os.environ:
+            app.config[name] = int(os.environ[name])
+    if os.environ.get("APP_ENV"):
+        app.config["ENV"] = os.environ["APP_ENV"]
+    if test_config:
+        app.config.update(test_config)
+
+    instance = Path(app.instance_path)
+    if app.config.get("DATABASE_URL") and not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'registry.db'}"
+    if app.config.get("REDIS_URL"):
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+    if not app.config["STORAGE_PATH"]:
+        app.config["STORAGE_PATH"] = str(instance / "files")
+    if app.config["ENV"] == "production":
+        app.config["DEMO"] = app.config.get("DEMO_IN_PRODUCTION", False)
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+        app.config["SESSION_COOKIE_NAME"] = "__Host-session"
+    _secret_key(app, instance)
+
+
+def _secret_key(app, instance: Path):
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config["ENV"] == "production":
+        raise RuntimeError(
+            "SECRET_KEY is not set. In production set the SECRET_KEY environment variable "
+            "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+        )
+    # Development: generate once and keep it in the instance folder, which git ignores.
+    key_file = instance / "secret_key"
+    if not key_file.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    app.config["SECRET_KEY"] = key_file.read_text().strip()

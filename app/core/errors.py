@@ -1,0 +1,39 @@
+"""Error pages in the user's language, with an incident id and never a traceback."""
+
+import logging
+import secrets
+
+from flask import render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from ..extensions import db
+
+log = logging.getLogger(__name__)
+
+PAGES = (400, 403, 404, 405, 409, 413, 429, 500)
+
+
+def register_error_handlers(app):
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        code = error.code or 500
+        if code not in PAGES:
+            return error
+        incident = secrets.token_hex(4)
+        description = getattr(error, "reason", None)
+        return (
+            render_template(
+                "core/error.html", code=code, incident=incident, description=description
+            ),
+            code,
+        )
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        db.session.rollback()
+        incident = secrets.token_hex(4)
+        log.exception("incident %s on %s %r", incident, request.method, request.path)
+        return (
+            render_template("core/error.html", code=500, incident=incident, description=None),
+            InternalServerError.code,
+        )

@@ -1,0 +1,128 @@
+"""Display titles for the domain's enums, in the user's language."""
+
+from flask_babel import lazy_gettext as _l
+
+ROLE = {
+    "provider_user": _l("Provider user"),
+    "provider_admin": _l("Provider administrator"),
+    "reviewer": _l("Reviewer"),
+    "supervisor": _l("Supervisor"),
+    "administrator": _l("Administrator"),
+}
+
+STATUS = {
+    "draft": _l("Draft"),
+    "submitted": _l("Submitted"),
+    "under_review": _l("Under review"),
+    "information_requested": _l("Information requested"),
+    "decision_proposed": _l("Decision proposed"),
+    "accepted": _l("Accepted"),
+    "returned": _l("Returned"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+PROVIDER_STATUS = {
+    "draft": _l("Draft"),
+    "received": _l("Received"),
+    "under_review": _l("Under review"),
+    "information_requested": _l("Information requested"),
+    "accepted": _l("Accepted"),
+    "returned": _l("Returned"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+NOTICE_TYPE = {
+    "new": _l("New service"),
+    "change": _l("Material change to a notified service"),
+    "discontinuation": _l("Discontinuation"),
+}
+
+CATEGORY = {
+    "hot_wallet": _l("Hot-wallet management"),
+    "cold_storage": _l("Cold-storage management"),
+    "key_management": _l("Key generation and storage (HSM / MPC / multisig)"),
+    "signing_workflow": _l("Transaction signing and approval workflow"),
+    "node_operation": _l("Node operation"),
+    "screening": _l("Address and transaction screening"),
+    "other": _l("Other"),
+}
+
+DELIVERY_MODEL = {
+    "saas": _l("SaaS"),
+    "on_premises": _l("On-premises licence"),
+    "managed": _l("Managed service"),
+    "hybrid": _l("Hybrid"),
+}
+
+SIGNING_SCHEME = {
+    "hsm": _l("HSM"),
+    "mpc": _l("MPC (threshold signatures)"),
+    "multisig": _l("Multisig"),
+    "other": _l("Other"),
+}
+
+FISC = {
+    "full": _l("Complies in full"),
+    "partial": _l("Complies in part"),
+    "none": _l("Does not comply"),
+}
+
+CERTIFICATION_KIND = {
+    "iso27001": _l("ISO/IEC 27001"),
+    "soc2_type2": _l("SOC 2 Type II"),
+    "other": _l("Other"),
+}
+
+ATTACHMENT_CATEGORY = {
+    "architecture": _l("System architecture"),
+    "security_assessment": _l("Security assessment"),
+    "certification": _l("Certification"),
+    "contract_template": _l("Client contract template"),
+    "other": _l("Other"),
+}
+
+ACTION = {
+    "create": _l("Draft created"),
+    "submit": _l("Submitted"),
+    "withdraw": _l("Withdrawn"),
+    "take": _l("Taken for review"),
+    "assign": _l("Assigned"),
+    "request_information": _l("Information requested"),
+    "respond": _l("Provider responded"),
+    "propose_decision": _l("Decision proposed"),
+    "confirm_decision": _l("Decision confirmed"),
+    "send_back": _l("Sent back for review"),
+    "note": _l("Internal note"),
+}
+
+TABLES = {
+    "role_label": ROLE,
+    "status_label": STATUS,
+    "provider_status_label": PROVIDER_STATUS,
+    "notice_type_label": NOTICE_TYPE,
+    "category_label": CATEGORY,
+    "delivery_model_label": DELIVERY_MODEL,
+    "signing_scheme_label": SIGNING_SCHEME,
+    "fisc_label": FISC,
+    "certification_kind_label": CERTIFICATION_KIND,
+    "attachment_category_label": ATTACHMENT_CATEGORY,
+    "action_label": ACTION,
+}
+
+
+def choices(table: dict) -> list[tuple[str, object]]:
+    return list(table.items())
+
+
+def _lookup(table):
+    def label(value):
+        if value is None or value == "":
+            return "—"
+        return table.get(str(value), str(value))
+
+    return label
+
+
+def init_app(app):
+    for name, table in TABLES.items():
+        app.jinja_env.globals[name] = _lookup(table)

@@ -1,0 +1,14 @@
+"""Shared column helpers; each feature keeps its own models module."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def UTCDateTime() -> DateTime:  # noqa: N802 - reads like the column type it makes
+    """Timezone-aware in PostgreSQL; SQLite hands back naive values, which are UTC."""
+    return DateTime(timezone=True)

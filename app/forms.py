@@ -1,8 +1,10 @@
 """Fields and helpers shared by every feature's forms."""
 
 from flask_babel import lazy_gettext as _l
+from wtforms import DateField as _DateField
+from wtforms import IntegerField as _IntegerField
 from wtforms import SelectMultipleField, widgets
-from wtforms.validators import Length
+from wtforms.validators import Length, NumberRange
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -19,3 +21,27 @@ def limit(maximum: int, minimum: int = -1) -> Length:
             message=_l("Enter between %(min)d and %(max)d characters."),
         )
     return Length(max=maximum, message=_l("Enter at most %(max)d characters."))
+
+
+class DateField(_DateField):
+    """A date field whose parse error is in our catalogs."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(_l("Enter a date as YYYY-MM-DD.")) from error
+
+
+class IntegerField(_IntegerField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(_l("Enter a whole number.")) from error
+
+
+def number_range(minimum: int, maximum: int) -> NumberRange:
+    return NumberRange(
+        min=minimum, max=maximum, message=_l("Enter a number from %(min)d to %(max)d.")
+    )

@@ -126,3 +126,21 @@ def _lookup(table):
 def init_app(app):
     for name, table in TABLES.items():
         app.jinja_env.globals[name] = _lookup(table)
+    init_filters(app)
+
+
+def jst(moment, with_seconds=False):
+    """A stored UTC time as Japan time, with the zone named."""
+    from flask_babel import format_datetime
+
+    if moment is None:
+        return "—"
+    pattern = "yyyy-MM-dd HH:mm:ss" if with_seconds else "yyyy-MM-dd HH:mm"
+    return f"{format_datetime(moment, pattern)} JST"
+
+
+def init_filters(app):
+    from .domain.workflow import Status, provider_status
+
+    app.jinja_env.filters["jst"] = jst
+    app.jinja_env.globals["provider_face"] = lambda status: provider_status(Status(status))

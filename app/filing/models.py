@@ -2,7 +2,16 @@
 
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organisation, User, enum_column
@@ -131,8 +140,6 @@ class Notice(db.Model):
     receipt_date = mapped_column(Date, nullable=True)
     review_deadline = mapped_column(Date, nullable=True, index=True)
     paused_business_days: Mapped[int] = mapped_column(default=0)
-    # The submit form's one-time token: a resent form finds the notice it already filed.
-    submission_token: Mapped[str | None] = mapped_column(String(64))
     handler_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     decided_at = mapped_column(UTCDateTime(), nullable=True)
 

@@ -1,8 +1,165 @@
-from flask import render_template
+"""Provider pages: the dashboard, starting a notice and editing its sections."""
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
 
 from ..accounts.access import provider_required
+from ..domain import calendar
+from ..domain.workflow import Status
+from ..extensions import db
+from ..reference import exchange_choices, reference_source
+from . import forms, operations
+from .access import own_notice
+from .completeness import find_problems, progress
+from .models import Notice, NoticeType
+from .sections import SECTIONS
+
+EDITABLE_SECTIONS = {"provider", "notice", "system", "clients", "security", "attachments",
+                     "declaration"}
 
 
 @provider_required
 def dashboard():
-    return render_template("filing/dashboard.html", notices=[])
+    page = max(request.args.get("page", 1, type=int), 1)
+    size = current_app.config["PAGE_SIZE"]
+    base = select(Notice).where(Notice.organisation_id == current_user.organisation_id)
+    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
+    notices = db.session.scalars(
+        base.order_by(Notice.updated_at.desc(), Notice.id.desc())
+        .offset((page - 1) * size)
+        .limit(size)
+    ).all()
+    return render_template(
+        "filing/dashboard.html",
+        notices=notices,
+        page=page,
+        pages=max((total + size - 1) // size, 1),
+        new_form=forms.NewNoticeForm(),
+    )
+
+
+@provider_required
+def new_notice():
+    form = forms.NewNoticeForm()
+    accepted = db.session.scalars(
+        select(Notice).where(
+            Notice.organisation_id == current_user.organisation_id,
+            Notice.status == Status.ACCEPTED,
+        )
+    ).all()
+    if form.validate_on_submit():
+        refers_to = request.form.get("refers_to_id", type=int)
+        if form.notice_type.data != NoticeType.NEW and refers_to not in {n.id for n in accepted}:
+            form.notice_type.errors.append(
+                _("A change or discontinuation must refer to one of your accepted notices.")
+            )
+        else:
+            notice = operations.create_draft(current_user, form.notice_type.data, refers_to)
+            db.session.commit()
+            return redirect(url_for("filing.edit", notice_id=notice.id))
+    return render_template("filing/new.html", form=form, accepted=accepted)
+
+
+def rules() -> operations.FilingRules:
+    return operations.FilingRules.from_config(current_app.config)
+
+
+def _today():
+    return calendar.to_jst(calendar.utcnow()).date()
+
+
+def overview_context(notice):
+    problems = find_problems(
+        notice,
+        notice.organisation,
+        today=_today(),
+        advance_business_days=rules().advance_business_days,
+        accepted_ids=operations.accepted_notice_ids(notice.organisation_id),
+    )
+    return {
+        "notice": notice,
+        "sections": SECTIONS,
+        "progress": progress(notice, problems),
+        "problems": problems,
+        "earliest_start": calendar.earliest_start_date(_today(), rules().advance_business_days),
+    }
+
+
+@provider_required
+def edit(notice_id):
+    notice = own_notice(notice_id)
+    if notice.status != Status.DRAFT:
+        return redirect(url_for("filing.show", notice_id=notice.id))
+    return render_template("filing/edit.html", **overview_context(notice))
+
+
+@provider_required
+def section(notice_id, key):
+    notice = own_notice(notice_id)
+    if key not in EDITABLE_SECTIONS:
+        abort(404)
+    if notice.status != Status.DRAFT:
+        return redirect(url_for("filing.show", notice_id=notice.id))
+    form_class = forms.SECTION_FORMS.get(key)
+    form = form_class(obj=notice) if form_class else None
+    if key == "notice":
+        _refers_to_choices(form, notice)
+    status = 200
+    if form is not None and request.method == "POST":
+        if form.validate_on_submit():
+            data = {name: form[name].data for name in _section_fields(form)}
+            operations.save_section(notice, data)
+            db.session.commit()
+            saved_at = format_datetime(calendar.utcnow(), "HH:mm")
+            if request.headers.get("X-Autosave"):
+                return {"saved": True, "saved_at": saved_at}
+            flash(_("Saved at %(time)s.", time=saved_at), "success")
+            target = _next_section(key) if "save_next" in request.form else key
+            return redirect(url_for("filing.section", notice_id=notice.id, key=target))
+        if request.headers.get("X-Autosave"):
+            return {"saved": False, "errors": form.errors}, 422
+        status = 422
+    return render_section(notice, key, form=form), status
+
+
+def render_section(notice, key, form=None, **group_forms):
+    context = overview_context(notice)
+    group_forms.setdefault("client_form", forms.ClientForm(prefix="client"))
+    group_forms["client_form"].exchange.choices = [("", _("Choose…"))] + exchange_choices(
+        current_app.config.get("EXCHANGE_REGISTER_PATH")
+    )
+    group_forms.setdefault("subcontractor_form", forms.SubcontractorForm(prefix="sub"))
+    group_forms.setdefault("certification_form", forms.CertificationForm(prefix="cert"))
+    group_forms.setdefault("attachment_form", forms.AttachmentForm(prefix="file"))
+    return render_template(
+        f"filing/section_{key}.html",
+        key=key,
+        form=form,
+        reference=reference_source(current_app.config.get("EXCHANGE_REGISTER_PATH")),
+        **group_forms,
+        **context,
+    )
+
+
+def _section_fields(form):
+    return [name for name in form.data if name not in ("csrf_token",)]
+
+
+def _next_section(key):
+    keys = [s.key for s in SECTIONS]
+    index = keys.index(key)
+    return keys[index + 1] if index + 1 < len(keys) else key
+
+
+def _refers_to_choices(form, notice):
+    accepted = db.session.scalars(
+        select(Notice).where(
+            Notice.organisation_id == notice.organisation_id, Notice.status == Status.ACCEPTED
+        )
+    ).all()
+    form.refers_to_id.choices = [("", _("None"))] + [
+        (n.id, f"{n.receipt_number} {n.system_name}") for n in accepted
+    ]

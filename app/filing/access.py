@@ -1,0 +1,18 @@
+"""Loading a notice for the signed-in provider: another organisation's is simply not found."""
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..extensions import db
+from .models import Notice
+
+
+def own_notice(notice_id: int, *, for_update: bool = False) -> Notice:
+    query = select(Notice).where(
+        Notice.id == notice_id, Notice.organisation_id == current_user.organisation_id
+    )
+    notice = db.session.scalar(query)
+    if notice is None:
+        abort(404)
+    return notice

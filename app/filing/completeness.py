@@ -1,0 +1,225 @@
+"""What a notice still needs before it can be submitted, section by section."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
+
+from ..accounts.models import Organisation, OrganisationKind
+from ..domain import calendar
+from . import forms
+from .models import Notice, NoticeType
+from .sections import BY_KEY, SECTIONS
+
+MISSING = _l("This is required before you submit.")
+
+
+@dataclass(frozen=True)
+class Problem:
+    section: str
+    field: str
+    label: object
+    message: object
+
+
+def _label(section: str, field: str):
+    form = forms.SECTION_FORMS.get(section)
+    unbound = getattr(form, field, None) if form else None
+    if unbound is not None:
+        return unbound.args[0] if unbound.args else unbound.kwargs.get("label")
+    return PROVIDER_LABELS.get(field) or GROUP_LABELS.get(field) or field
+
+
+PROVIDER_LABELS = {
+    "name_ja": _l("Legal name (Japanese)"),
+    "name_en": _l("Legal name (English)"),
+    "corporate_number": _l("Corporate number"),
+    "lei": _l("LEI (Legal Entity Identifier)"),
+    "postal_code": _l("Postal code"),
+    "address": _l("Head-office address"),
+    "representative_name": _l("Representative's name"),
+    "representative_title": _l("Representative's title"),
+    "contact_name": _l("Contact person"),
+    "contact_department": _l("Contact department"),
+    "contact_email": _l("Contact e-mail address"),
+    "contact_phone": _l("Contact telephone"),
+}
+
+GROUP_LABELS = {
+    "clients": _l("Clients"),
+    "attachments": _l("Attachments"),
+}
+
+
+class _Checker:
+    def __init__(self):
+        self.found: list[Problem] = []
+
+    def add(self, section, field, message=MISSING):
+        self.found.append(Problem(section, field, _label(section, field), message))
+
+    def require(self, section, obj, *names):
+        for name in names:
+            value = getattr(obj, name)
+            if value is None or value == "" or value == [] or value is False:
+                self.add(section, name)
+
+
+def find_problems(
+    notice: Notice,
+    organisation: Organisation,
+    *,
+    today: date,
+    advance_business_days: int,
+    accepted_ids: frozenset[int] = frozenset(),
+) -> list[Problem]:
+    """Every missing or invalid answer, in section order. Empty means ready to submit."""
+    check = _Checker()
+    _provider(check, organisation)
+    _notice(check, notice, today, advance_business_days, accepted_ids)
+    discontinuation = notice.notice_type == NoticeType.DISCONTINUATION
+    _system(check, notice, discontinuation)
+    if not discontinuation:
+        if not notice.clients:
+            check.add("clients", "clients", _l("Add at least one client exchange."))
+        _security(check, notice)
+        if not notice.attachments:
+            check.add("attachments", "attachments", _l("Attach at least one PDF document."))
+    check.require("declaration", notice, "declarant_name", "declarant_title")
+    if not notice.declaration_confirmed:
+        check.add(
+            "declaration",
+            "declaration_confirmed",
+            _l("The officer must attest that the notice is true and complete."),
+        )
+    return check.found
+
+
+def _provider(check, organisation):
+    check.require(
+        "provider",
+        organisation,
+        "name_ja",
+        "name_en",
+        "postal_code",
+        "address",
+        "representative_name",
+        "representative_title",
+        "contact_name",
+        "contact_department",
+        "contact_email",
+        "contact_phone",
+    )
+    if organisation.kind == OrganisationKind.DOMESTIC:
+        check.require("provider", organisation, "corporate_number")
+    else:
+        check.require("provider", organisation, "lei")
+
+
+def _notice(check, notice, today, advance_business_days, accepted_ids):
+    if notice.notice_type in (NoticeType.CHANGE, NoticeType.DISCONTINUATION):
+        if notice.refers_to_id is None:
+            check.add("notice", "refers_to_id")
+        elif notice.refers_to_id not in accepted_ids:
+            check.add(
+                "notice",
+                "refers_to_id",
+                _l("Choose one of your organisation's accepted notices."),
+            )
+    if notice.planned_date is None:
+        check.add("notice", "planned_date")
+    else:
+        earliest = calendar.earliest_start_date(today, advance_business_days)
+        if notice.planned_date < earliest:
+            check.add(
+                "notice",
+                "planned_date",
+                _l(
+                    "The planned date must be on or after %(date)s "
+                    "(%(days)d business days after submission).",
+                    date=format_date(earliest, "long"),
+                    days=advance_business_days,
+                ),
+            )
+
+
+def _system(check, notice, discontinuation):
+    check.require("system", notice, "system_name", "system_version")
+    if discontinuation:
+        return
+    check.require(
+        "system",
+        notice,
+        "categories",
+        "delivery_model",
+        "hosting_provider",
+        "data_countries",
+        "key_countries",
+        "supported_assets",
+        "description",
+    )
+    if "other" in (notice.categories or []) and not notice.category_other:
+        check.add("system", "category_other")
+
+
+def _security(check, notice):
+    check.require(
+        "security",
+        notice,
+        "hot_wallet_percent",
+        "signing_scheme",
+        "signing_threshold_m",
+        "signing_threshold_n",
+        "access_controls",
+        "fisc_compliance",
+        "pentest_date",
+        "pentest_tester",
+        "incident_contact",
+        "incident_client_hours",
+        "incident_fsa_hours",
+        "personnel_security",
+        "rto_minutes",
+        "rpo_minutes",
+    )
+    m, n = notice.signing_threshold_m, notice.signing_threshold_n
+    if m is not None and n is not None and m > n:
+        check.add(
+            "security",
+            "signing_threshold_m",
+            _l("The signatures required cannot exceed the number of key holders."),
+        )
+    if notice.signing_scheme == "hsm" and not notice.hsm_certification:
+        check.add("security", "hsm_certification")
+
+
+NOT_STARTED, IN_PROGRESS, COMPLETE = "not_started", "in_progress", "complete"
+
+
+def progress(notice: Notice, problems: list[Problem]) -> dict[str, str]:
+    """Each section's state for the progress list."""
+    with_problems = {p.section for p in problems}
+    states = {}
+    for section in SECTIONS:
+        if section.key not in with_problems:
+            states[section.key] = COMPLETE
+        elif _started(notice, section.key):
+            states[section.key] = IN_PROGRESS
+        else:
+            states[section.key] = NOT_STARTED
+    return states
+
+
+def _started(notice: Notice, key: str) -> bool:
+    if key == "provider":
+        return True
+    if key == "clients":
+        return bool(notice.clients)
+    if key == "attachments":
+        return bool(notice.attachments)
+    if key == "security" and (notice.certifications or notice.subcontractors):
+        return True
+    if key == "declaration" and notice.declaration_confirmed:
+        return True
+    return any(getattr(notice, name) not in (None, "", []) for name in BY_KEY[key].fields)
+

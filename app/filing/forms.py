@@ -1,0 +1,227 @@
+"""One form per section of the notice. Drafts check format and length only;
+what must be filled in is checked at submission (see completeness.py)."""
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Optional
+
+from .. import labels
+from ..domain.identifiers import country_choices
+from ..forms import DateField, IntegerField, MultiCheckboxField, limit, number_range
+from ..validators import CountryCode
+from . import models as m
+
+REQUIRED = _l("This field is required.")
+
+
+def _text(label, maximum, description=None, area=False):
+    cls = TextAreaField if area else StringField
+    return cls(label, validators=[Optional(), limit(maximum)], description=description)
+
+
+def _int(label, minimum, maximum, description=None):
+    return IntegerField(
+        label, validators=[Optional(), number_range(minimum, maximum)], description=description
+    )
+
+
+class NoticeForm(FlaskForm):
+    notice_type = RadioField(
+        _l("Type of notice"),
+        choices=labels.choices(labels.NOTICE_TYPE),
+        validators=[Optional()],
+    )
+    refers_to_id = SelectField(
+        _l("Earlier notice this one refers to"),
+        coerce=lambda v: int(v) if v not in (None, "", "None") else None,
+        validators=[Optional()],
+        description=_l("For a material change or a discontinuation: one of your accepted notices."),
+    )
+    planned_date = DateField(
+        _l("Planned service start (or end) date"), validators=[Optional()]
+    )
+
+
+class SystemForm(FlaskForm):
+    system_name = _text(_l("System name"), m.SHORT)
+    system_version = _text(_l("Version"), m.VERSION)
+    categories = MultiCheckboxField(
+        _l("Categories"), choices=labels.choices(labels.CATEGORY), validators=[Optional()]
+    )
+    category_other = _text(_l("Other category (describe)"), m.SHORT)
+    delivery_model = RadioField(
+        _l("Delivery model"),
+        choices=labels.choices(labels.DELIVERY_MODEL),
+        validators=[Optional()],
+    )
+    hosting_provider = _text(
+        _l("Hosting provider"), m.SHORT, _l("For example the cloud provider and region.")
+    )
+    data_countries = SelectMultipleField(
+        _l("Countries where data resides"), validators=[Optional()]
+    )
+    key_countries = SelectMultipleField(
+        _l("Countries where keys reside"), validators=[Optional()]
+    )
+    supported_assets = _text(
+        _l("Supported crypto-assets"), m.MEDIUM_TEXT, _l("For example BTC, ETH, XRP."), area=True
+    )
+    description = _text(_l("Description of the system"), m.LONG_TEXT, area=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = country_choices()
+        self.data_countries.choices = choices
+        self.key_countries.choices = choices
+
+
+class SecurityForm(FlaskForm):
+    hot_wallet_percent = _int(
+        _l("Share of assets in hot storage (per cent)"), 0, 100, _l("The rest is in cold storage.")
+    )
+    signing_scheme = RadioField(
+        _l("Signing scheme"), choices=labels.choices(labels.SIGNING_SCHEME), validators=[Optional()]
+    )
+    signing_threshold_m = _int(_l("Signatures required (m)"), 1, 100)
+    signing_threshold_n = _int(_l("Key holders (n)"), 1, 100)
+    hsm_certification = _text(
+        _l("HSM certification level"), m.SHORT, _l("For example FIPS 140-3 Level 3.")
+    )
+    access_controls = _text(
+        _l("Privileged access and approval controls"), m.LONG_TEXT, area=True
+    )
+    fisc_compliance = RadioField(
+        _l("Compliance with the FISC security guidelines"),
+        choices=labels.choices(labels.FISC),
+        validators=[Optional()],
+    )
+    pentest_date = DateField(_l("Last external penetration test (date)"), validators=[Optional()])
+    pentest_tester = _text(_l("Penetration tester"), m.SHORT)
+    incident_contact = _text(_l("24/7 incident contact"), m.SHORT)
+    incident_client_hours = _int(_l("Hours within which clients are told of an incident"), 0, 720)
+    incident_fsa_hours = _int(_l("Hours within which the FSA is told of an incident"), 0, 720)
+    personnel_security = _text(
+        _l("Personnel security (background checks, insider controls)"), m.LONG_TEXT, area=True
+    )
+    rto_minutes = _int(_l("Recovery time objective (minutes)"), 0, 100000)
+    rpo_minutes = _int(_l("Recovery point objective (minutes)"), 0, 100000)
+
+
+class DeclarationForm(FlaskForm):
+    declarant_name = _text(_l("Name of the attesting officer"), m.NAME)
+    declarant_title = _text(_l("Title of the attesting officer"), m.NAME)
+    declaration_confirmed = BooleanField(
+        _l("I attest that this notice is true and complete."), validators=[Optional()]
+    )
+
+
+class ClientForm(FlaskForm):
+    exchange = SelectField(
+        _l("Registered exchange"),
+        validators=[Optional()],
+        description=_l("Choose from the register, or name an exchange that is not yet registered."),
+    )
+    name = StringField(
+        _l("Name of an exchange not in the register"),
+        validators=[Optional(), limit(m.SHORT)],
+    )
+    name_en = StringField(_l("English name (optional)"), validators=[Optional(), limit(m.SHORT)])
+
+
+class SubcontractorForm(FlaskForm):
+    name = StringField(
+        _l("Subcontractor name"), validators=[DataRequired(message=REQUIRED), limit(m.SHORT)]
+    )
+    country = SelectField(
+        _l("Country"), default="JP", validators=[DataRequired(message=REQUIRED), CountryCode()]
+    )
+    function = StringField(
+        _l("Function"),
+        validators=[DataRequired(message=REQUIRED), limit(m.SHORT)],
+        description=_l("For example outsourced development or operation."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = country_choices()
+
+
+class CertificationForm(FlaskForm):
+    kind = SelectField(
+        _l("Certification"),
+        choices=labels.choices(labels.CERTIFICATION_KIND),
+        validators=[DataRequired(message=REQUIRED)],
+    )
+    reference = StringField(
+        _l("Certificate or report number"),
+        validators=[DataRequired(message=REQUIRED), limit(m.NAME)],
+    )
+    issuer = StringField(_l("Issued by"), validators=[Optional(), limit(m.SHORT)])
+    valid_from = DateField(_l("Valid from (or period start)"), validators=[Optional()])
+    valid_until = DateField(_l("Valid until (or period end)"), validators=[Optional()])
+
+    def validate_valid_until(self, field):
+        if field.data and self.valid_from.data and field.data < self.valid_from.data:
+            raise ValueError(_l("The end must not be before the start."))
+
+
+class AttachmentForm(FlaskForm):
+    category = SelectField(
+        _l("Kind of document"),
+        choices=labels.choices(labels.ATTACHMENT_CATEGORY),
+        validators=[DataRequired(message=REQUIRED)],
+    )
+    file = FileField(
+        _l("PDF file"),
+        validators=[DataRequired(message=_l("Choose a PDF file."))],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        mb = current_app.config["MAX_ATTACHMENT_BYTES"] // (1024 * 1024)
+        total = current_app.config["MAX_NOTICE_ATTACHMENT_BYTES"] // (1024 * 1024)
+        self.file.description = _l(
+            "PDF only, up to %(mb)d MB a file and %(total)d MB a notice.", mb=mb, total=total
+        )
+
+
+class SubmitForm(FlaskForm):
+    """Nothing to fill in: the CSRF token and the draft's version."""
+
+    version = HiddenField()
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason for withdrawal"),
+        validators=[DataRequired(message=REQUIRED), limit(m.LONG_TEXT)],
+    )
+
+
+class NewNoticeForm(FlaskForm):
+    notice_type = RadioField(
+        _l("Type of notice"),
+        choices=labels.choices(labels.NOTICE_TYPE),
+        default=m.NoticeType.NEW.value,
+        validators=[DataRequired(message=REQUIRED)],
+    )
+    refers_to_id = HiddenField()
+
+
+SECTION_FORMS = {
+    "notice": NoticeForm,
+    "system": SystemForm,
+    "security": SecurityForm,
+    "declaration": DeclarationForm,
+}

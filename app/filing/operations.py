@@ -1,0 +1,302 @@
+"""Named operations on a provider's notices. Each flushes; the request commits once."""
+
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..domain import calendar
+from ..domain.fingerprint import canonical_json, fingerprint
+from ..domain.pdfcheck import RejectedFile, check_pdf, check_size, safe_display_name
+from ..domain.workflow import Action, Status, TransitionRefused
+from ..extensions import db
+from ..reference import exchange_by_number
+from .completeness import Problem, find_problems
+from .models import (
+    Attachment,
+    Certification,
+    Notice,
+    NoticeClient,
+    NoticeType,
+    NoticeVersion,
+    Subcontractor,
+)
+from .numbering import allocate_receipt_number
+from .snapshot import build_snapshot
+from .transitions import apply_transition
+
+
+class NotADraft(TransitionRefused):
+    def __init__(self, notice: Notice):
+        super().__init__(
+            Action.SUBMIT,
+            Status(notice.status),
+            _l("This notice has been submitted and can no longer be edited."),
+        )
+
+
+class SubmissionIncomplete(Exception):
+    def __init__(self, problems: list[Problem]):
+        super().__init__(f"{len(problems)} problems")
+        self.problems = problems
+
+
+class AttachmentRefused(Exception):
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+@dataclass(frozen=True)
+class FilingRules:
+    """The configurable parts of the clock, read from app config by the views."""
+
+    advance_business_days: int = 40
+    review_business_days: int = 20
+    business_day_end: time = time(17, 0)
+    max_attachment_bytes: int = 20 * 1024 * 1024
+    max_notice_attachment_bytes: int = 100 * 1024 * 1024
+    exchange_register_path: str | None = None
+
+    @classmethod
+    def from_config(cls, config) -> "FilingRules":
+        hour, minute = (int(part) for part in config["BUSINESS_DAY_END"].split(":"))
+        return cls(
+            advance_business_days=config["ADVANCE_BUSINESS_DAYS"],
+            review_business_days=config["REVIEW_BUSINESS_DAYS"],
+            business_day_end=time(hour, minute),
+            max_attachment_bytes=config["MAX_ATTACHMENT_BYTES"],
+            max_notice_attachment_bytes=config["MAX_NOTICE_ATTACHMENT_BYTES"],
+            exchange_register_path=config.get("EXCHANGE_REGISTER_PATH"),
+        )
+
+
+def _require_draft(notice: Notice) -> None:
+    if notice.status != Status.DRAFT:
+        raise NotADraft(notice)
+
+
+def accepted_notice_ids(organisation_id: int) -> frozenset[int]:
+    return frozenset(
+        db.session.scalars(
+            select(Notice.id).where(
+                Notice.organisation_id == organisation_id, Notice.status == Status.ACCEPTED
+            )
+        )
+    )
+
+
+def create_draft(user, notice_type=NoticeType.NEW, refers_to_id: int | None = None) -> Notice:
+    notice_type = NoticeType(notice_type)
+    own_accepted = accepted_notice_ids(user.organisation_id)
+    if notice_type == NoticeType.NEW or refers_to_id not in own_accepted:
+        refers_to_id = None
+    notice = Notice(
+        organisation_id=user.organisation_id,
+        created_by_id=user.id,
+        notice_type=notice_type,
+        refers_to_id=refers_to_id,
+        categories=[],
+        data_countries=[],
+        key_countries=[],
+    )
+    if refers_to_id:
+        _copy_from(notice, db.session.get(Notice, refers_to_id))
+    db.session.add(notice)
+    db.session.flush()
+    return notice
+
+
+def _copy_from(notice: Notice, earlier: Notice) -> None:
+    """A change starts from what was accepted, so the provider edits only what changes."""
+    for name in ("system_name", "system_version", "categories", "category_other"):
+        setattr(notice, name, getattr(earlier, name))
+    for name in ("delivery_model", "hosting_provider", "data_countries", "key_countries"):
+        setattr(notice, name, getattr(earlier, name))
+    notice.supported_assets = earlier.supported_assets
+    notice.description = earlier.description
+
+
+def save_section(notice: Notice, data: dict) -> None:
+    """Save whatever the form holds, partial answers included."""
+    _require_draft(notice)
+    for name, value in data.items():
+        setattr(notice, name, value)
+    notice.updated_at = calendar.utcnow()
+    db.session.flush()
+
+
+def add_client(notice: Notice, *, registration_number="", name="", name_en="", rules=None):
+    _require_draft(notice)
+    if registration_number:
+        path = rules.exchange_register_path if rules else None
+        exchange = exchange_by_number(registration_number, path=path)
+        if exchange is None:
+            raise AttachmentRefused(_l("Choose an exchange from the register."))
+        if any(c.registration_number == exchange.registration_number for c in notice.clients):
+            raise AttachmentRefused(_l("This exchange is already listed."))
+        client = NoticeClient(
+            registration_number=exchange.registration_number,
+            name=exchange.name_ja,
+            name_en=exchange.name_en,
+        )
+    elif name.strip():
+        client = NoticeClient(name=name.strip(), name_en=name_en.strip())
+    else:
+        raise AttachmentRefused(_l("Choose a registered exchange or enter a name."))
+    notice.clients.append(client)
+    db.session.flush()
+    return client
+
+
+def add_subcontractor(notice: Notice, data: dict) -> Subcontractor:
+    _require_draft(notice)
+    item = Subcontractor(**data)
+    notice.subcontractors.append(item)
+    db.session.flush()
+    return item
+
+
+def add_certification(notice: Notice, data: dict) -> Certification:
+    _require_draft(notice)
+    item = Certification(**data)
+    notice.certifications.append(item)
+    db.session.flush()
+    return item
+
+
+GROUPS = {
+    "clients": NoticeClient,
+    "subcontractors": Subcontractor,
+    "certifications": Certification,
+}
+
+
+def remove_group_item(notice: Notice, group: str, item_id: int) -> bool:
+    _require_draft(notice)
+    items = getattr(notice, group)
+    for item in items:
+        if item.id == item_id:
+            items.remove(item)
+            db.session.flush()
+            return True
+    return False
+
+
+def add_attachment(notice, user, *, category, filename, data: bytes, storage, rules) -> Attachment:
+    """Check the file, store it under a generated name, and record it.
+
+    The stored file is removed again if anything after it fails, so no orphan remains
+    for a request that rolls back."""
+    _require_draft(notice)
+
+    try:
+        check_size(len(data), rules.max_attachment_bytes)
+        info = check_pdf(data)
+    except RejectedFile as refused:
+        raise AttachmentRefused(REFUSAL_MESSAGES[refused.reason]) from refused
+    used = sum(a.size for a in notice.attachments)
+    if used + info.size > rules.max_notice_attachment_bytes:
+        raise AttachmentRefused(
+            _l("The attachments of one notice may not exceed %(mb)d MB in total.",
+               mb=rules.max_notice_attachment_bytes // (1024 * 1024))
+        )
+    stored = storage.put(data)
+    try:
+        attachment = Attachment(
+            category=category,
+            display_name=safe_display_name(filename or ""),
+            storage_key=stored.key,
+            size=stored.size,
+            sha256=stored.sha256,
+            page_count=info.page_count,
+            uploaded_by_id=user.id,
+        )
+        notice.attachments.append(attachment)
+        db.session.flush()
+    except Exception:
+        storage.delete(stored.key)
+        raise
+    return attachment
+
+
+REFUSAL_MESSAGES = {
+    "empty": _l("The file is empty."),
+    "not_pdf": _l("The file is not a PDF document. Only PDF files can be attached."),
+    "truncated": _l("The PDF file is incomplete (it may have been cut off during upload)."),
+    "encrypted": _l("The PDF file is password-protected. Attach it without a password."),
+    "corrupt": _l("The PDF file is damaged and cannot be opened."),
+    "too_large": _l("The file is larger than the limit for one attachment."),
+}
+
+
+def remove_attachment(notice: Notice, attachment_id: int) -> str | None:
+    """Remove the row; returns the storage key to delete once the request has committed."""
+    _require_draft(notice)
+    for attachment in notice.attachments:
+        if attachment.id == attachment_id:
+            notice.attachments.remove(attachment)
+            db.session.flush()
+            return attachment.storage_key
+    return None
+
+
+def submit_notice(notice: Notice, user, *, now: datetime, rules: FilingRules) -> NoticeVersion:
+    """Validate in full, number, snapshot and fingerprint the notice: one transaction."""
+    today = calendar.to_jst(now).date()
+    problems = find_problems(
+        notice,
+        notice.organisation,
+        today=today,
+        advance_business_days=rules.advance_business_days,
+        accepted_ids=accepted_notice_ids(notice.organisation_id),
+    )
+    if problems:
+        raise SubmissionIncomplete(problems)
+    expected_version = notice.version
+    receipt_number = allocate_receipt_number(calendar.to_jst(now).year)
+    receipt = calendar.receipt_date(now, rules.business_day_end)
+    apply_transition(
+        notice,
+        Action.SUBMIT,
+        user,
+        expected_version=expected_version,
+        values={
+            "receipt_number": receipt_number,
+            "submitted_at": now,
+            "submitted_by_id": user.id,
+            "receipt_date": receipt,
+            "review_deadline": calendar.review_deadline(receipt, rules.review_business_days),
+        },
+    )
+    return record_version(notice, user, number=1)
+
+
+def record_version(notice: Notice, user, *, number: int) -> NoticeVersion:
+    snapshot = canonical_json(build_snapshot(notice, notice.organisation, version=number))
+    version = NoticeVersion(
+        notice_id=notice.id,
+        number=number,
+        snapshot=snapshot.decode("utf-8"),
+        fingerprint=fingerprint(snapshot),
+        created_by_id=user.id,
+    )
+    db.session.add(version)
+    db.session.flush()
+    return version
+
+
+def delete_draft(notice: Notice) -> list[str]:
+    """Delete a draft; returns storage keys to remove once the request has committed."""
+    _require_draft(notice)
+    keys = [a.storage_key for a in notice.attachments]
+    db.session.delete(notice)
+    db.session.flush()
+    return keys
+
+
+def withdraw_notice(notice: Notice, user, *, reason: str, expected_version: int) -> None:
+    apply_transition(
+        notice, Action.WITHDRAW, user, expected_version=expected_version, comment=reason
+    )

@@ -1,0 +1,60 @@
+"""The sections of a notice, in filing order, and what each needs at submission."""
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: object
+    # Fields on the notice row that belong to the section (for "not started").
+    fields: tuple[str, ...] = ()
+
+
+SECTIONS = (
+    Section("provider", _l("Provider")),
+    Section("notice", _l("Notice"), ("planned_date", "refers_to_id")),
+    Section(
+        "system",
+        _l("System"),
+        (
+            "system_name",
+            "system_version",
+            "categories",
+            "delivery_model",
+            "hosting_provider",
+            "data_countries",
+            "key_countries",
+            "supported_assets",
+            "description",
+        ),
+    ),
+    Section("clients", _l("Clients")),
+    Section(
+        "security",
+        _l("Security and risk management"),
+        (
+            "hot_wallet_percent",
+            "signing_scheme",
+            "signing_threshold_m",
+            "signing_threshold_n",
+            "hsm_certification",
+            "access_controls",
+            "fisc_compliance",
+            "pentest_date",
+            "pentest_tester",
+            "incident_contact",
+            "incident_client_hours",
+            "incident_fsa_hours",
+            "personnel_security",
+            "rto_minutes",
+            "rpo_minutes",
+        ),
+    ),
+    Section("attachments", _l("Attachments")),
+    Section("declaration", _l("Declaration"), ("declarant_name", "declarant_title")),
+)
+
+BY_KEY = {section.key: section for section in SECTIONS}

@@ -1,0 +1,123 @@
+"""Submitting, the receipt, the provider's view of a filed notice, deleting and withdrawing."""
+
+import json
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..accounts.access import provider_required
+from ..domain import calendar
+from ..domain.workflow import Side, Status, TransitionRefused, allowed_actions, provider_status
+from ..extensions import db
+from ..files import storage
+from ..history.operations import events_for
+from . import forms, operations
+from .access import own_notice
+from .transitions import StaleNotice
+from .views import overview_context, rules
+
+
+@provider_required
+def submit(notice_id):
+    notice = own_notice(notice_id)
+    if notice.status != Status.DRAFT:
+        # A double click or a resent form: the notice is filed once; show its receipt.
+        if request.method == "POST":
+            flash(_("This notice has already been submitted."), "info")
+        return redirect(url_for("filing.receipt", notice_id=notice.id))
+    form = forms.SubmitForm(version=notice.version)
+    if form.validate_on_submit():
+        try:
+            operations.submit_notice(notice, current_user, now=calendar.utcnow(), rules=rules())
+        except operations.SubmissionIncomplete:
+            db.session.rollback()
+            notice = own_notice(notice_id)
+        except StaleNotice:
+            return redirect(url_for("filing.receipt", notice_id=notice_id))
+        else:
+            db.session.commit()
+            return redirect(url_for("filing.receipt", notice_id=notice.id), code=303)
+    context = overview_context(notice)
+    status = 422 if request.method == "POST" else 200
+    return render_template("filing/submit.html", form=form, **context), status
+
+
+def _snapshot(notice):
+    version = notice.latest_version
+    return json.loads(version.snapshot) if version else None
+
+
+@provider_required
+def receipt(notice_id):
+    notice = own_notice(notice_id)
+    if notice.status == Status.DRAFT:
+        return redirect(url_for("filing.edit", notice_id=notice.id))
+    first = notice.versions[0]
+    return render_template(
+        "filing/receipt.html",
+        notice=notice,
+        version=first,
+        snapshot=json.loads(first.snapshot),
+        received_at=calendar.to_jst(notice.submitted_at),
+    )
+
+
+@provider_required
+def show(notice_id):
+    notice = own_notice(notice_id)
+    if notice.status == Status.DRAFT:
+        return redirect(url_for("filing.edit", notice_id=notice.id))
+    return render_template(
+        "filing/show.html",
+        notice=notice,
+        snapshot=_snapshot(notice),
+        face=provider_status(Status(notice.status)),
+        events=events_for(notice, include_internal=False),
+        actions=allowed_actions(Status(notice.status), Side.PROVIDER),
+        withdraw_form=forms.WithdrawForm(),
+        received_at=calendar.to_jst(notice.submitted_at),
+        to_jst=calendar.to_jst,
+    )
+
+
+@provider_required
+def delete(notice_id):
+    notice = own_notice(notice_id)
+    try:
+        keys = operations.delete_draft(notice)
+    except TransitionRefused as refused:
+        flash(refused.reason, "error")
+        return redirect(url_for("filing.show", notice_id=notice.id)), 409
+    db.session.commit()
+    for key in keys:
+        storage().delete(key)
+    flash(_("The draft is deleted."), "success")
+    return redirect(url_for("filing.dashboard"))
+
+
+@provider_required
+def withdraw(notice_id):
+    notice = own_notice(notice_id)
+    form = forms.WithdrawForm()
+    expected = request.form.get("version", type=int)
+    if form.validate_on_submit():
+        try:
+            operations.withdraw_notice(
+                notice,
+                current_user,
+                reason=form.reason.data,
+                expected_version=expected if expected is not None else notice.version,
+            )
+        except TransitionRefused:
+            return render_template("filing/refused.html", notice=notice,
+                                   reason=_("This notice can no longer be withdrawn.")), 409
+        except StaleNotice as stale:
+            return render_template("filing/refused.html", notice=own_notice(notice_id),
+                                   stale=stale), 409
+        db.session.commit()
+        flash(_("The notice is withdrawn."), "success")
+        return redirect(url_for("filing.show", notice_id=notice.id), code=303)
+    return render_template("filing/withdraw.html", notice=notice, form=form), (
+        422 if request.method == "POST" else 200
+    )

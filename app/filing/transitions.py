@@ -1,0 +1,60 @@
+"""Applying a workflow transition: check it, write it guarded by the version, record it."""
+
+from sqlalchemy import select, update
+
+from ..domain.workflow import Action, Status, check_transition
+from ..extensions import db
+from ..history.models import NoticeEvent
+from ..history.operations import record_event
+from .models import Notice
+
+
+class StaleNotice(Exception):
+    """Someone else changed the notice since the form was rendered."""
+
+    def __init__(self, notice_id: int, last_event: NoticeEvent | None):
+        super().__init__(f"notice {notice_id} changed since it was read")
+        self.notice_id = notice_id
+        self.last_event = last_event
+
+
+def apply_transition(
+    notice: Notice,
+    action: Action,
+    actor,
+    *,
+    expected_version: int,
+    target: Status | None = None,
+    values: dict | None = None,
+    comment: str = "",
+) -> NoticeEvent:
+    """UPDATE ... WHERE version = :seen; nothing is written when another change came first."""
+    transition = check_transition(action, Status(notice.status))
+    to_status = target or transition.target
+    from_status = notice.status
+    result = db.session.execute(
+        update(Notice)
+        .where(
+            Notice.id == notice.id,
+            Notice.version == expected_version,
+            Notice.status == from_status,
+        )
+        .values(status=to_status, version=Notice.version + 1, **(values or {}))
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise StaleNotice(notice.id, last_event(notice.id))
+    db.session.refresh(notice)
+    return record_event(
+        notice, actor, action, from_status=from_status, to_status=to_status, comment=comment
+    )
+
+
+def last_event(notice_id: int) -> NoticeEvent | None:
+    return db.session.scalar(
+        select(NoticeEvent)
+        .where(NoticeEvent.notice_id == notice_id)
+        .order_by(NoticeEvent.sequence.desc())
+        .limit(1)
+    )

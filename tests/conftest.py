@@ -1,0 +1,356 @@
+"""The test harness every test module shares.
+
+Database, chosen by ``TEST_DATABASE``:
+
+* ``sqlite`` (default): one temporary database file for the whole session;
+* ``postgresql``: a database of its own, ``registry_test_<pid>_<hex>``, created on the
+  server named by ``TEST_DATABASE_URL`` (default: local server, user postgres) and dropped
+  at the end, so that two runs never collide. An unreachable server skips the tests that
+  need it, except under ``CI=true``, where it fails them.
+
+The schema is built by running the Alembic migrations once per session, as production does.
+
+Fixtures:
+
+* ``database_url`` (session): the migrated test database;
+* ``app``: a new app per test, inside a pushed app context so that tests can use
+  ``db.session``; every row is deleted after the test;
+* ``client``, ``runner``: ``app.test_client()`` and ``app.test_cli_runner()``;
+* ``people``: provider A's user and admin, provider B, a reviewer, a supervisor, an
+  administrator and the organisations ``org_a`` and ``org_b``, committed;
+* ``auth`` (also ``login``): ``auth.login(client, user)`` signs in through ``/login``;
+* ``make_app``: ``make_app(**settings)`` for a second app with other settings;
+* ``database_factory`` (session): ``database_factory.create()`` gives a new empty database;
+* ``service_unavailable``: ``service_unavailable(reason)`` skips, or fails under CI.
+
+Requests run as in production: each in its own app context and database session. Before
+each request (and CLI invocation) the test's own session is committed, so the server sees
+what the test set up, and the test re-reads what the server changed. Sharing the test's
+context with requests instead would hide a missing ``commit()`` in a view, and would carry
+Flask-Login's cached user (kept in ``g``) from one client's request into another's.
+"""
+
+import contextlib
+import contextvars
+import logging
+import os
+import secrets
+from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import quote, urlsplit
+
+import flask_migrate
+import psycopg
+import pytest
+from flask import current_app, has_app_context
+from flask.testing import FlaskClient, FlaskCliRunner
+from psycopg import sql
+from sqlalchemy.engine import make_url
+
+from app import config as app_config
+from app import create_app
+from app.accounts.models import Role
+from app.extensions import db
+from tests.factories import PASSWORD, make_organisation, make_user
+
+ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS = ROOT / "migrations"
+BACKENDS = ("sqlite", "postgresql")
+BACKEND = os.environ.get("TEST_DATABASE", "sqlite")
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+IN_CI = os.environ.get("CI", "").lower() in ("true", "1", "yes")
+
+# Settings from the environment that would change how the app under test behaves.
+APP_ENVIRONMENT = (*app_config.ENV_SETTINGS, *app_config.INT_SETTINGS, "APP_ENV")
+
+
+def pytest_configure(config):
+    if BACKEND not in BACKENDS:
+        raise pytest.UsageError(f"TEST_DATABASE must be one of {BACKENDS}, not {BACKEND!r}")
+
+
+def pytest_report_header(config):
+    return f"database: {BACKEND}" + (" (CI: missing services fail)" if IN_CI else "")
+
+
+def service_unavailable(reason: str):
+    """Skip because a service is missing; under CI fail instead, so nothing passes unrun."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: a missing service fails the run)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(name="service_unavailable", scope="session")
+def _service_unavailable_fixture():
+    return service_unavailable
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _hermetic_environment():
+    """A developer's DATABASE_URL, APP_ENV=production or REDIS_URL must not leak in."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in APP_ENVIRONMENT:
+            patch.delenv(name, raising=False)
+        yield
+
+
+@contextlib.contextmanager
+def preserved_logging():
+    """Undo what Alembic's ``fileConfig`` in migrations/env.py does to logging.
+
+    ``fileConfig`` disables every logger it does not name (the app's own included, so that
+    ``caplog`` would see nothing from them) and replaces the root logger's handlers.
+    """
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    loggers = logging.Logger.manager.loggerDict
+    disabled = {name for name, logger in loggers.items() if getattr(logger, "disabled", False)}
+    try:
+        yield
+    finally:
+        for handler in root.handlers[:]:
+            root.removeHandler(handler)
+        for handler in handlers:
+            root.addHandler(handler)
+        root.setLevel(level)
+        for name, logger in loggers.items():
+            if isinstance(logger, logging.Logger):
+                logger.disabled = name in disabled
+
+
+def settings(database_url: str, storage: Path, **overrides) -> dict:
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "TESTING": True,
+        "SECRET_KEY": "test",
+        "WTF_CSRF_ENABLED": False,
+        "PASSWORD_HASH": "pbkdf2:sha256:1000",
+        "RATELIMIT_ENABLED": False,
+        "STORAGE_PATH": str(storage),
+        **overrides,
+    }
+
+
+def migrate(database_url: str, storage: Path, revision: str = "head", *, down=False):
+    """Upgrade (or downgrade) the database at ``database_url`` with the Alembic scripts."""
+    app = create_app(settings(database_url, storage))
+    with app.app_context(), preserved_logging():
+        try:
+            if down:
+                flask_migrate.downgrade(directory=str(MIGRATIONS), revision=revision)
+            else:
+                flask_migrate.upgrade(directory=str(MIGRATIONS), revision=revision)
+        finally:
+            db.engine.dispose()
+
+
+# --- databases -----------------------------------------------------------------------
+
+
+class SQLiteDatabases:
+    def __init__(self, tmp_path_factory):
+        self._tmp = tmp_path_factory
+
+    def create(self) -> str:
+        return f"sqlite:///{self._tmp.mktemp('sqlite') / 'registry.db'}"
+
+    def drop_all(self):
+        """pytest removes its temporary directories itself."""
+
+
+class PostgresDatabases:
+    def __init__(self, base_url: str):
+        self.base = make_url(base_url)
+        self.names: list[str] = []
+        try:
+            self._connect().close()
+        except psycopg.OperationalError as error:
+            where = self.base.render_as_string(hide_password=True)
+            service_unavailable(
+                f"PostgreSQL at {where} cannot be reached ({error}). Start it with "
+                "scripts/ensure-postgres.sh or set TEST_DATABASE_URL."
+            )
+
+    def _connect(self):
+        url = self.base.set(drivername="postgresql")
+        return psycopg.connect(
+            url.render_as_string(hide_password=False), autocommit=True, connect_timeout=10
+        )
+
+    def create(self) -> str:
+        name = f"registry_test_{os.getpid()}_{secrets.token_hex(4)}"
+        with self._connect() as connection:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        self.names.append(name)
+        return self.base.set(database=name).render_as_string(hide_password=False)
+
+    def drop_all(self):
+        with self._connect() as connection:
+            for name in self.names:
+                connection.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                        sql.Identifier(name)
+                    )
+                )
+
+
+@pytest.fixture(scope="session")
+def database_factory(tmp_path_factory):
+    """Makes empty databases on the session's database server; all are dropped at the end."""
+    if BACKEND == "postgresql":
+        factory = PostgresDatabases(os.environ.get("TEST_DATABASE_URL", DEFAULT_POSTGRES_URL))
+    else:
+        factory = SQLiteDatabases(tmp_path_factory)
+    yield factory
+    factory.drop_all()
+
+
+@pytest.fixture(scope="session")
+def database_url(database_factory, tmp_path_factory) -> str:
+    url = database_factory.create()
+    migrate(url, tmp_path_factory.mktemp("migrate-files"))
+    return url
+
+
+def delete_all_rows():
+    tables = db.metadata.sorted_tables
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # A transaction left open elsewhere should fail the run, not hang it.
+            connection.exec_driver_sql("SET LOCAL lock_timeout = '10s'")
+            names = ", ".join(connection.dialect.identifier_preparer.format_table(t) for t in tables)
+            connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        else:
+            for table in reversed(tables):
+                connection.execute(table.delete())
+
+
+# --- the app, its client and CLI runner ---------------------------------------------
+
+
+def _commit_test_session(app):
+    """Let the server see what the test set up, and let the test re-read what it changes."""
+    if has_app_context() and current_app._get_current_object() is app:
+        db.session.commit()
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets its own app context and database session."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Pages in English, so that tests can look for English messages whatever the catalogs.
+        self.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+    def open(self, *args, **kwargs):
+        _commit_test_session(self.application)
+        if self.preserve_context:
+            # `with client:` keeps the request context for inspection after the request;
+            # it then shares the test's app context, as Flask's own client does.
+            return super().open(*args, **kwargs)
+        # An empty context: no app context is current, so the request pushes its own.
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+class IsolatedCliRunner(FlaskCliRunner):
+    """A CLI runner whose commands run in their own app context, as `flask ...` does."""
+
+    def invoke(self, cli=None, args=None, **kwargs):
+        _commit_test_session(self.app)
+        return contextvars.Context().run(super().invoke, cli, args, **kwargs)
+
+
+@pytest.fixture
+def make_app(database_url, tmp_path):
+    """``make_app(**settings)``: an app on the test database with the test settings."""
+    apps = []
+
+    def make(**overrides):
+        app = create_app(settings(database_url, tmp_path / "files", **overrides))
+        app.test_client_class = IsolatedClient
+        app.test_cli_runner_class = IsolatedCliRunner
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        yield app
+        db.session.remove()
+        delete_all_rows()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- people and signing in ------------------------------------------------------------
+
+
+@pytest.fixture
+def people(app):
+    org_a = make_organisation(name_en="Provider A K.K.")
+    org_b = make_organisation(name_en="Provider B K.K.")
+    team = SimpleNamespace(
+        org_a=org_a,
+        org_b=org_b,
+        provider_a_user=make_user(
+            Role.PROVIDER_USER, org_a, name="Aiko User", email="a.user@provider-a.example.com"
+        ),
+        provider_a_admin=make_user(
+            Role.PROVIDER_ADMIN, org_a, name="Akira Admin", email="a.admin@provider-a.example.com"
+        ),
+        provider_b=make_user(
+            Role.PROVIDER_USER, org_b, name="Ben User", email="b.user@provider-b.example.com"
+        ),
+        reviewer=make_user(Role.REVIEWER, name="Rina Reviewer", email="reviewer@fsa.example.com"),
+        supervisor=make_user(
+            Role.SUPERVISOR, name="Sota Supervisor", email="supervisor@fsa.example.com"
+        ),
+        administrator=make_user(
+            Role.ADMINISTRATOR, name="Ami Administrator", email="admin@fsa.example.com"
+        ),
+    )
+    db.session.commit()
+    return team
+
+
+class Auth:
+    """Signs in through the login form, as a person would."""
+
+    def login(self, client, user, password=PASSWORD, next=None):
+        url = "/login" if next is None else f"/login?next={quote(next, safe='')}"
+        response = client.post(url, data={"email": user.email, "password": password})
+        assert response.status_code == 302, f"sign-in as {user.email} was not accepted"
+        assert urlsplit(response.location).path != "/login"
+        return response
+
+    __call__ = login
+
+    def logout(self, client):
+        response = client.post("/logout")
+        assert response.status_code == 302
+        return response
+
+
+@pytest.fixture
+def auth():
+    return Auth()
+
+
+@pytest.fixture
+def login(auth):
+    return auth.login

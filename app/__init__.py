@@ -28,8 +28,11 @@ def create_app(test_config=None) -> Flask:
 def import_models():
     """Every model module, so that metadata (and Alembic) sees every table."""
     from .accounts import models as _accounts  # noqa: F401
+    from .acknowledgements import models as _acknowledgements  # noqa: F401
     from .filing import models as _filing  # noqa: F401
     from .history import models as _history  # noqa: F401
+    from .mail import models as _mail  # noqa: F401
+    from .review import models as _review  # noqa: F401
 
 
 def register_extensions(app):
@@ -54,10 +57,12 @@ def register_blueprints(app):
     from .core.blueprint import bp as core_bp
     from .core.errors import register_error_handlers
     from .filing.blueprint import bp as filing_bp
+    from .review.blueprint import bp as review_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(filing_bp)
+    app.register_blueprint(review_bp)
     register_error_handlers(app)
 
 

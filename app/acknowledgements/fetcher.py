@@ -1,7 +1,7 @@
 """The only way WeasyPrint may load anything while rendering an acknowledgement.
 
 It serves files inside the project's ``static`` folder, the font files named in
-:data:`FONT_FILES`, and ``data:`` URIs. Every other URL (``http:``, ``https:``,
+:data:`FONT_FILES` and the sRGB profile, and ``data:`` URIs. Every other URL (``http:``, ``https:``,
 ``ftp:``, ``file:`` elsewhere, a path that climbs out of ``static`` by ``..`` or
 by a symbolic link) is refused with an exception and a warning in the log.
 
@@ -14,6 +14,7 @@ can be called like the old function, ``url_fetcher(url)``.
 import logging
 import mimetypes
 import os
+from importlib.resources import files
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -36,6 +37,11 @@ FONT_FILES = {
     "mono": "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf",
 }
 
+# The sRGB output intent that PDF/A needs, the copy WeasyPrint ships. Loaded once
+# through an @color-profile rule: WeasyPrint's own output_intent="srgb" reopens the
+# file on every render and never closes it (a ResourceWarning each time).
+SRGB_PROFILE = str(files("weasyprint.pdf") / "sRGB2014.icc")
+
 _LOGGED_URL_LENGTH = 200
 
 
@@ -53,7 +59,7 @@ def _loggable(url: str) -> str:
 class AcknowledgementFetcher(URLFetcher):
     """Serve our static files, the allowed fonts and ``data:`` URIs; refuse the rest."""
 
-    def __init__(self, static_root=STATIC_ROOT, font_files=None, fail_on_errors=True):
+    def __init__(self, static_root=STATIC_ROOT, allowed_files=None, fail_on_errors=True):
         # The parent only ever sees data: URIs, and would refuse anything else too.
         # fail_on_errors: a refused or missing resource stops the render instead of
         # issuing a document without its font or QR code.
@@ -61,8 +67,9 @@ class AcknowledgementFetcher(URLFetcher):
             allowed_protocols=("data",), allow_redirects=False, fail_on_errors=fail_on_errors
         )
         self.static_root = os.path.realpath(static_root)
-        fonts = FONT_FILES.values() if font_files is None else font_files
-        self.font_files = frozenset(os.path.realpath(path) for path in fonts)
+        if allowed_files is None:
+            allowed_files = (*FONT_FILES.values(), SRGB_PROFILE)
+        self.allowed_files = frozenset(os.path.realpath(path) for path in allowed_files)
 
     @property
     def base_url(self) -> str:
@@ -79,8 +86,8 @@ class AcknowledgementFetcher(URLFetcher):
             raise self._refuse(url, "scheme not allowed")
         path = self._local_path(url)
         inside_static = os.path.commonpath([self.static_root, path]) == self.static_root
-        if not (inside_static or path in self.font_files):
-            raise self._refuse(url, "outside the static folder and the font allowlist")
+        if not (inside_static or path in self.allowed_files):
+            raise self._refuse(url, "outside the static folder and the allowlist")
         if not os.path.isfile(path):
             raise self._refuse(url, "no such file")
         with open(path, "rb") as file:

@@ -11,7 +11,7 @@ def index():
             return redirect(url_for("filing.dashboard"))
         if current_user.role == "administrator":
             return redirect(url_for("accounts.staff_users"))
-        return render_template("core/staff_home.html")
+        return redirect(url_for("review.queue"))
     return render_template("core/index.html")
 
 

@@ -1,6 +1,6 @@
 from flask import Blueprint
 
-from . import groups, submission, views
+from . import groups, responses, submission, views
 
 bp = Blueprint("filing", __name__, url_prefix="/notices")
 
@@ -55,3 +55,4 @@ bp.add_url_rule("/<int:notice_id>/delete", "delete", submission.delete, methods=
 bp.add_url_rule(
     "/<int:notice_id>/withdraw", "withdraw", submission.withdraw, methods=["GET", "POST"]
 )
+bp.add_url_rule("/<int:notice_id>/respond", "respond", responses.respond, methods=["POST"])

@@ -235,6 +235,10 @@ class Attachment(db.Model):
     page_count: Mapped[int] = mapped_column(default=0)
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     uploaded_at = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    # Set for documents sent in answer to an information request.
+    information_request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("information_requests.id", ondelete="CASCADE"), index=True
+    )
     notice: Mapped[Notice] = relationship(back_populates="attachments")
 
     __table_args__ = (CheckConstraint("size > 0", name="size_positive"),)

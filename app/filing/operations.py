@@ -1,5 +1,6 @@
 """Named operations on a provider's notices. Each flushes; the request commits once."""
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, time
 
@@ -11,6 +12,7 @@ from ..domain.fingerprint import canonical_json, fingerprint
 from ..domain.pdfcheck import RejectedFile, check_pdf, check_size, safe_display_name
 from ..domain.workflow import Action, Status, TransitionRefused
 from ..extensions import db
+from ..mail import outbox
 from ..reference import exchange_by_number
 from .completeness import Problem, find_problems
 from .models import (
@@ -185,12 +187,18 @@ def remove_group_item(notice: Notice, group: str, item_id: int) -> bool:
 
 
 def add_attachment(notice, user, *, category, filename, data: bytes, storage, rules) -> Attachment:
+    _require_draft(notice)
+    return store_attachment(
+        notice, user, category=category, filename=filename, data=data, storage=storage,
+        rules=rules,
+    )
+
+
+def store_attachment(notice, user, *, category, filename, data: bytes, storage, rules):
     """Check the file, store it under a generated name, and record it.
 
     The stored file is removed again if anything after it fails, so no orphan remains
     for a request that rolls back."""
-    _require_draft(notice)
-
     try:
         check_size(len(data), rules.max_attachment_bytes)
         info = check_pdf(data)
@@ -270,11 +278,18 @@ def submit_notice(notice: Notice, user, *, now: datetime, rules: FilingRules) ->
             "review_deadline": calendar.review_deadline(receipt, rules.review_business_days),
         },
     )
-    return record_version(notice, user, number=1)
+    version = record_version(notice, user, number=1)
+    outbox.notify_provider(notice, "received")
+    outbox.notify_staff(notice, "new_submission")
+    return version
 
 
 def record_version(notice: Notice, user, *, number: int) -> NoticeVersion:
-    snapshot = canonical_json(build_snapshot(notice, notice.organisation, version=number))
+    content = build_snapshot(notice, notice.organisation, version=number)
+    if number > 1:
+        # The provider section is the profile as it was when the notice was first filed.
+        content["provider"] = json.loads(notice.versions[0].snapshot)["provider"]
+    snapshot = canonical_json(content)
     version = NoticeVersion(
         notice_id=notice.id,
         number=number,

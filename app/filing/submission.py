@@ -5,6 +5,7 @@ import json
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from ..accounts.access import provider_required
 from ..domain import calendar
@@ -68,6 +69,24 @@ def show(notice_id):
     notice = own_notice(notice_id)
     if notice.status == Status.DRAFT:
         return redirect(url_for("filing.edit", notice_id=notice.id))
+    return show_page(notice)
+
+
+def show_page(notice, response_form=None):
+    from ..review.forms import ResponseForm
+    from ..review.models import Decision, InformationRequest
+
+    requests = db.session.scalars(
+        select(InformationRequest)
+        .where(InformationRequest.notice_id == notice.id)
+        .order_by(InformationRequest.id)
+    ).all()
+    decision = db.session.scalar(
+        select(Decision)
+        .where(Decision.notice_id == notice.id, Decision.verdict == "confirmed")
+        .order_by(Decision.id.desc())
+        .limit(1)
+    )
     return render_template(
         "filing/show.html",
         notice=notice,
@@ -76,8 +95,9 @@ def show(notice_id):
         events=events_for(notice, include_internal=False),
         actions=allowed_actions(Status(notice.status), Side.PROVIDER),
         withdraw_form=forms.WithdrawForm(),
-        received_at=calendar.to_jst(notice.submitted_at),
-        to_jst=calendar.to_jst,
+        response_form=response_form or ResponseForm(version=notice.version),
+        requests=requests,
+        decision=decision,
     )
 
 

@@ -13,6 +13,7 @@ def record_event(
 ) -> NoticeEvent:
     """Append one event. The caller holds the notice's row (its version UPDATE), which
     serialises appends per notice; the unique (notice, sequence) pair refuses any fork."""
+    _lock_notice(notice.id)
     last = db.session.execute(
         select(NoticeEvent.sequence, NoticeEvent.hash)
         .where(NoticeEvent.notice_id == notice.id)
@@ -45,3 +46,10 @@ def events_for(notice, *, include_internal: bool):
     if not include_internal:
         query = query.where(NoticeEvent.internal.is_(False))
     return db.session.scalars(query.order_by(NoticeEvent.sequence)).all()
+
+
+def _lock_notice(notice_id: int) -> None:
+    """Serialise appends per notice (a no-op on SQLite, whose writers hold the database lock)."""
+    from ..filing.models import Notice
+
+    db.session.execute(select(Notice.id).where(Notice.id == notice_id).with_for_update())

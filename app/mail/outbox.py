@@ -1,0 +1,68 @@
+"""Writing messages to the outbox, in each recipient's language, inside the caller's
+transaction: a rolled-back event never sends mail."""
+
+from flask import render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..accounts.models import REVIEW_ROLES, Role, User
+from ..extensions import db
+from .models import OutboxMessage
+
+SUBJECTS = {
+    "received": lambda n: _("Notice received: %(number)s", number=n.receipt_number),
+    "taken": lambda n: _("Your notice %(number)s is under review", number=n.receipt_number),
+    "information_requested": lambda n: _(
+        "Information requested for notice %(number)s", number=n.receipt_number
+    ),
+    "decided": lambda n: _("Decision on notice %(number)s", number=n.receipt_number),
+    "new_submission": lambda n: _("New notice submitted: %(number)s", number=n.receipt_number),
+    "provider_responded": lambda n: _(
+        "The provider responded on notice %(number)s", number=n.receipt_number
+    ),
+}
+
+
+def queue(recipient: str, language: str, kind: str, notice, **context) -> OutboxMessage:
+    with force_locale(language):
+        subject = str(SUBJECTS[kind](notice))
+        body = render_template(f"mail/{kind}.txt", notice=notice, **context)
+    message = OutboxMessage(
+        recipient=recipient, language=language, subject=subject, body=body, kind=kind,
+        notice_id=notice.id,
+    )
+    db.session.add(message)
+    return message
+
+
+def provider_recipients(notice) -> dict[str, str]:
+    """The organisation's contact address and its active users, each with a language."""
+    users = db.session.scalars(
+        select(User).where(User.organisation_id == notice.organisation_id, User.active.is_(True))
+    ).all()
+    recipients = {user.email: user.locale for user in users}
+    contact = notice.organisation.contact_email
+    if contact and contact not in recipients:
+        recipients[contact] = "ja"
+    return recipients
+
+
+def notify_provider(notice, kind: str, **context) -> None:
+    for email, language in provider_recipients(notice).items():
+        queue(email, language, kind, notice, **context)
+    db.session.flush()
+
+
+def notify_staff(notice, kind: str, **context) -> None:
+    """The handler when there is one; otherwise every active supervisor."""
+    if notice.handler_id:
+        staff = [db.session.get(User, notice.handler_id)]
+    else:
+        staff = db.session.scalars(
+            select(User).where(User.role == Role.SUPERVISOR, User.active.is_(True))
+        ).all()
+    for user in staff:
+        if user and user.role in REVIEW_ROLES:
+            queue(user.email, user.locale, kind, notice, **context)
+    db.session.flush()

@@ -1,0 +1,78 @@
+"""Information requests and the two-person decision on a notice."""
+
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import User, enum_column
+from ..extensions import db
+from ..filing.models import Notice
+from ..models import UTCDateTime, utcnow
+
+
+class Outcome(StrEnum):
+    ACCEPT = "accept"
+    RETURN = "return"
+
+
+class InformationRequest(db.Model):
+    __tablename__ = "information_requests"
+    TEXT_MAX = 4000
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"))
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    requested_at = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    # The business day from which the clock stands still.
+    paused_from = mapped_column(Date, nullable=False)
+    reply_by = mapped_column(Date, nullable=False)
+    comment: Mapped[str] = mapped_column(Text)
+    responded_at = mapped_column(UTCDateTime(), nullable=True)
+    responded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    response: Mapped[str | None] = mapped_column(Text)
+    paused_business_days: Mapped[int | None] = mapped_column()
+
+    notice: Mapped[Notice] = relationship()
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
+    responded_by: Mapped[User | None] = relationship(foreign_keys=[responded_by_id])
+
+    __table_args__ = (
+        CheckConstraint(
+            "(responded_at IS NULL) = (response IS NULL)", name="response_with_time"
+        ),
+        Index("ix_information_requests_notice", "notice_id", "id"),
+    )
+
+
+class Decision(db.Model):
+    """A proposal by one staff member, confirmed or sent back by a different supervisor."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"))
+    outcome: Mapped[Outcome] = mapped_column(enum_column(Outcome, "outcome"))
+    reasons: Mapped[str] = mapped_column(Text)
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    proposed_at = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    checked_at = mapped_column(UTCDateTime(), nullable=True)
+    # confirmed / sent_back once checked
+    verdict: Mapped[str | None] = mapped_column(String(16))
+    check_comment: Mapped[str] = mapped_column(Text, default="")
+
+    notice: Mapped[Notice] = relationship()
+    proposed_by: Mapped[User] = relationship(foreign_keys=[proposed_by_id])
+    checked_by: Mapped[User | None] = relationship(foreign_keys=[checked_by_id])
+
+    __table_args__ = (
+        CheckConstraint(
+            "checked_by_id IS NULL OR checked_by_id <> proposed_by_id", name="maker_checker"
+        ),
+        CheckConstraint(
+            "(verdict IS NULL) = (checked_at IS NULL) AND (verdict IS NULL) = (checked_by_id IS NULL)",
+            name="checked_together",
+        ),
+        Index("ix_decisions_notice", "notice_id", "id"),
+    )

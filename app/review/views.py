@@ -1,0 +1,113 @@
+"""Staff pages: the queue, the supervisor's overview and the notice as staff see it."""
+
+import json
+
+from flask import abort, current_app, render_template, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..accounts.access import review_staff_required
+from ..accounts.models import REVIEW_ROLES, Role, User
+from ..domain import calendar
+from ..domain.workflow import Side, Status, allowed_actions
+from ..extensions import db
+from ..filing.groups import send_attachment
+from ..filing.models import Notice
+from ..history.operations import events_for
+from . import forms, overview_stats
+from .models import Decision, InformationRequest
+from .queue import QueueFilters, days_left, queue_page, status_counts
+
+
+def _today():
+    return calendar.to_jst(calendar.utcnow()).date()
+
+
+@review_staff_required
+def queue():
+    filters = QueueFilters.from_args(request.args)
+    today = _today()
+    rows, next_cursor = queue_page(
+        filters, current_user, today=today, size=current_app.config["PAGE_SIZE"]
+    )
+    return render_template(
+        "review/queue.html",
+        rows=rows,
+        filters=filters,
+        next_cursor=next_cursor,
+        counts=status_counts(),
+        days_left=lambda n: days_left(n, today),
+    )
+
+
+@review_staff_required
+def overview():
+    if current_user.role != Role.SUPERVISOR:
+        abort(403)
+    return render_template("review/overview.html", **overview_stats.collect(_today()))
+
+
+def staff_notice(notice_id: int) -> Notice:
+    notice = db.session.get(Notice, notice_id)
+    if notice is None or notice.status == Status.DRAFT:
+        abort(404)
+    return notice
+
+
+def assignee_choices():
+    staff = db.session.scalars(
+        select(User).where(User.role.in_(list(REVIEW_ROLES)), User.active.is_(True))
+        .order_by(User.name)
+    ).all()
+    return [(u.id, u.name) for u in staff]
+
+
+def notice_page(notice: Notice, **forms_given):
+    version = notice.latest_version
+    actions = allowed_actions(Status(notice.status), Side.STAFF)
+    defaults = {
+        "take_form": forms.TakeForm(version=notice.version),
+        "assign_form": forms.AssignForm(version=notice.version),
+        "request_form": forms.InformationRequestForm(
+            version=notice.version,
+            reply_by=calendar.add_business_days(
+                _today(), current_app.config["INFORMATION_REPLY_BUSINESS_DAYS"]
+            ),
+        ),
+        "propose_form": forms.ProposeForm(version=notice.version),
+        "confirm_form": forms.ConfirmForm(version=notice.version),
+        "send_back_form": forms.SendBackForm(version=notice.version),
+        "note_form": forms.NoteForm(),
+    }
+    for name, form in forms_given.items():
+        defaults[name] = form
+    defaults["assign_form"].assignee.choices = assignee_choices()
+    requests = db.session.scalars(
+        select(InformationRequest).where(InformationRequest.notice_id == notice.id)
+        .order_by(InformationRequest.id)
+    ).all()
+    decisions = db.session.scalars(
+        select(Decision).where(Decision.notice_id == notice.id).order_by(Decision.id)
+    ).all()
+    return render_template(
+        "review/notice.html",
+        notice=notice,
+        snapshot=json.loads(version.snapshot),
+        version=version,
+        events=events_for(notice, include_internal=True),
+        actions=actions,
+        requests=requests,
+        decisions=decisions,
+        days_left=days_left(notice, _today()),
+        **defaults,
+    )
+
+
+@review_staff_required
+def notice(notice_id):
+    return notice_page(staff_notice(notice_id))
+
+
+@review_staff_required
+def download_attachment(notice_id, attachment_id):
+    return send_attachment(staff_notice(notice_id), attachment_id)

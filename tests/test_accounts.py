@@ -1,0 +1,522 @@
+"""Accounts through the site: registration, signing in and out, invitations, staff accounts."""
+
+import html
+import re
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from flask import current_app, url_for
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash
+
+from app.accounts import operations
+from app.accounts.models import Invitation, Organisation, OrganisationKind, Role, User
+from app.extensions import db
+from app.models import utcnow
+from tests.factories import (
+    PASSWORD,
+    make_foreign_organisation,
+    make_organisation,
+    make_user,
+    valid_corporate_number,
+    valid_lei,
+)
+
+WRONG_CREDENTIALS = "The e-mail address or password is not correct."
+
+
+def url(endpoint: str, **values) -> str:
+    with current_app.test_request_context():
+        return url_for(endpoint, **values)
+
+
+def registration(**overrides) -> dict:
+    """A complete, valid registration form for a Japanese company."""
+    return {
+        "kind": "domestic",
+        "name_ja": "霞が関カストディ株式会社",
+        "name_en": "Kasumigaseki Custody K.K.",
+        "corporate_number": valid_corporate_number(),
+        "country": "JP",
+        "lei": "",
+        "postal_code": "1008967",
+        "address": "東京都千代田区霞が関3-2-1",
+        "representative_name": "山田 太郎",
+        "representative_title": "代表取締役",
+        "contact_name": "佐藤 花子",
+        "contact_department": "コンプライアンス部",
+        "contact_email": "compliance@kasumigaseki-custody.example.com",
+        "contact_phone": "03-3506-6000",
+        "user_name": "山田 太郎",
+        "email": "owner@kasumigaseki-custody.example.com",
+        "password": PASSWORD,
+        "password_confirm": PASSWORD,
+        **overrides,
+    }
+
+
+def foreign_registration(**overrides) -> dict:
+    foreign = {"kind": "foreign", "corporate_number": "", "country": "SG", "lei": valid_lei()}
+    return registration(**{**foreign, **overrides})
+
+
+def field_error(response, field: str) -> str | None:
+    """The error text shown beside ``field``, or None."""
+    match = re.search(
+        rf'<p class="error-message" id="{field}-error">(.*?)</p>', response.text, re.DOTALL
+    )
+    if match is None:
+        return None
+    return html.unescape(re.sub(r"<[^>]+>", "", match[1])).strip()
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def path(response) -> str:
+    return urlsplit(response.location).path
+
+
+def user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+# --- registration --------------------------------------------------------------------
+
+
+def test_registration_signs_in_the_provider_admin(client):
+    form = registration()
+
+    response = client.post(url("accounts.register"), data=form)
+
+    assert response.status_code == 302
+    assert path(response) == url("filing.dashboard")
+    organisation = db.session.scalars(select(Organisation)).one()
+    assert organisation.kind == OrganisationKind.DOMESTIC
+    assert organisation.corporate_number == form["corporate_number"]
+    assert organisation.lei is None
+    assert organisation.country == "JP"
+    assert organisation.postal_code == "100-8967"
+    assert organisation.contact_phone == "+81335066000"
+    for name in (
+        "name_ja",
+        "name_en",
+        "address",
+        "representative_name",
+        "representative_title",
+        "contact_name",
+        "contact_department",
+        "contact_email",
+    ):
+        assert getattr(organisation, name) == form[name], name
+    user = db.session.scalars(select(User)).one()
+    assert user.role == Role.PROVIDER_ADMIN
+    assert user.organisation_id == organisation.id
+    assert user.email == form["email"]
+    assert client.get(url("filing.dashboard")).status_code == 200
+
+
+def test_registration_of_a_foreign_company_with_a_valid_lei(client):
+    form = foreign_registration()
+
+    response = client.post(url("accounts.register"), data=form)
+
+    assert response.status_code == 302
+    organisation = db.session.scalars(select(Organisation)).one()
+    assert organisation.kind == OrganisationKind.FOREIGN
+    assert organisation.lei == form["lei"]
+    assert organisation.country == "SG"
+    assert organisation.corporate_number is None
+
+
+def _wrong_check_digit(number: str) -> str:
+    return str(int(number[0]) % 9 + 1) + number[1:]
+
+
+def _wrong_lei(lei: str) -> str:
+    return lei[:-2] + f"{(int(lei[-2:]) + 1) % 100:02d}"
+
+
+@pytest.mark.parametrize(
+    ("form", "field", "message"),
+    [
+        pytest.param(
+            lambda: registration(corporate_number=_wrong_check_digit(valid_corporate_number())),
+            "corporate_number",
+            "Enter a valid 13-digit corporate number with a correct check digit.",
+            id="corporate-number-check-digit",
+        ),
+        pytest.param(
+            lambda: registration(corporate_number=""),
+            "corporate_number",
+            "This field is required.",
+            id="corporate-number-missing",
+        ),
+        pytest.param(
+            lambda: foreign_registration(lei=_wrong_lei(valid_lei())),
+            "lei",
+            "Enter a valid 20-character Legal Entity Identifier (LEI) with correct check digits.",
+            id="lei-check-digits",
+        ),
+        pytest.param(
+            lambda: foreign_registration(lei=""),
+            "lei",
+            "This field is required.",
+            id="lei-missing",
+        ),
+        pytest.param(
+            lambda: registration(password="x" * 11, password_confirm="x" * 11),
+            "password",
+            "Enter between 12 and 128 characters.",
+            id="password-11-characters",
+        ),
+        pytest.param(
+            lambda: registration(password="x" * 129, password_confirm="x" * 129),
+            "password",
+            "Enter between 12 and 128 characters.",
+            id="password-129-characters",
+        ),
+        pytest.param(
+            lambda: registration(password_confirm=PASSWORD + "!"),
+            "password_confirm",
+            "The passwords do not match.",
+            id="passwords-differ",
+        ),
+    ],
+)
+def test_invalid_registration_shows_the_message_beside_the_field(client, form, field, message):
+    response = client.post(url("accounts.register"), data=form())
+
+    assert response.status_code == 200
+    assert field_error(response, field) == message
+    assert count(Organisation) == 0
+    assert count(User) == 0
+
+
+def test_a_password_of_128_characters_is_accepted(client):
+    response = client.post(url("accounts.register"), data=registration(password="x" * 128, password_confirm="x" * 128))
+
+    assert response.status_code == 302
+
+
+def test_registration_with_a_taken_email_is_refused(client, app):
+    make_user(Role.REVIEWER, email="taken@example.com")
+
+    response = client.post(url("accounts.register"), data=registration(email="Taken@Example.com"))
+
+    assert response.status_code == 200
+    assert field_error(response, "email") == "An account with this e-mail address already exists."
+    assert count(Organisation) == 0
+    assert count(User) == 1
+
+
+def test_registration_with_a_registered_corporate_number_is_refused(client, app):
+    existing = make_organisation()
+
+    response = client.post(
+        url("accounts.register"), data=registration(corporate_number=existing.corporate_number)
+    )
+
+    assert response.status_code == 200
+    assert (
+        field_error(response, "corporate_number")
+        == "An organisation with this identifier is already registered."
+    )
+    assert count(Organisation) == 1
+    assert count(User) == 0
+
+
+def test_registration_with_a_registered_lei_is_refused(client, app):
+    existing = make_foreign_organisation()
+
+    response = client.post(url("accounts.register"), data=foreign_registration(lei=existing.lei))
+
+    assert response.status_code == 200
+    assert field_error(response, "lei") == "An organisation with this identifier is already registered."
+    assert count(Organisation) == 1
+
+
+def test_passwords_are_stored_hashed(client):
+    client.post(url("accounts.register"), data=registration(email="owner@example.com"))
+
+    stored = user_by_email("owner@example.com").password_hash
+    assert PASSWORD not in stored
+    assert stored.startswith("pbkdf2:sha256:1000$")
+    assert check_password_hash(stored, PASSWORD)
+
+
+# --- signing in and out --------------------------------------------------------------
+
+
+def test_sign_in_and_reach_the_notices(client, people, auth):
+    response = auth.login(client, people.provider_a_user)
+
+    assert path(response) == url("core.index")
+    page = client.get(url("core.index"), follow_redirects=True)
+    assert page.request.path == url("filing.dashboard")
+    assert "Aiko User" in page.text
+
+
+def test_sign_in_ignores_the_case_of_the_email(client, people):
+    response = client.post(
+        url("accounts.login"), data={"email": "A.User@Provider-A.example.com", "password": PASSWORD}
+    )
+
+    assert response.status_code == 302
+
+
+def test_wrong_password_and_unknown_account_look_the_same(client, people):
+    wrong_password = client.post(
+        url("accounts.login"), data={"email": people.provider_a_user.email, "password": "not the password"}
+    )
+    unknown = client.post(
+        url("accounts.login"), data={"email": "nobody@example.com", "password": "not the password"}
+    )
+
+    assert wrong_password.status_code == unknown.status_code == 200
+    assert field_error(wrong_password, "password") == WRONG_CREDENTIALS
+    assert field_error(unknown, "password") == WRONG_CREDENTIALS
+    assert field_error(wrong_password, "email") is field_error(unknown, "email") is None
+    assert client.get(url("filing.dashboard")).status_code == 302
+
+
+def test_logout_is_post_only(client, people, auth):
+    auth.login(client, people.provider_a_user)
+
+    assert client.get(url("accounts.logout")).status_code == 405
+    assert client.get(url("filing.dashboard")).status_code == 200
+
+    response = client.post(url("accounts.logout"))
+    assert response.status_code == 302
+    assert path(response) == url("accounts.login")
+    assert path(client.get(url("filing.dashboard"))) == url("accounts.login")
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["//evil.example", "https://evil.example", "/\\evil.example", "http:/evil.example"],
+)
+def test_sign_in_ignores_a_next_that_leaves_the_site(client, people, auth, target):
+    response = auth.login(client, people.provider_a_user, next=target)
+
+    assert urlsplit(response.location).netloc in ("", "localhost")
+    assert path(response) == url("core.index")
+
+
+def test_sign_in_follows_a_local_next(client, people, auth):
+    response = auth.login(client, people.provider_a_user, next=url("filing.dashboard"))
+
+    assert response.location == url("filing.dashboard")
+
+
+def test_a_protected_page_sends_a_guest_to_sign_in_and_back(client, people):
+    to_login = client.get(url("filing.dashboard"))
+    assert path(to_login) == url("accounts.login")
+
+    response = client.post(
+        to_login.location, data={"email": people.provider_a_user.email, "password": PASSWORD}
+    )
+    assert response.location == url("filing.dashboard")
+
+
+def test_the_session_is_renewed_at_sign_in(client, people, auth):
+    with client.session_transaction() as session:
+        session["planted"] = "before sign-in"
+        session["lang"] = "en"
+
+    auth.login(client, people.provider_a_user)
+
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        assert session["lang"] == "en"  # the language choice is the one thing kept
+        assert "_user_id" in session
+
+
+def test_a_disabled_account_cannot_sign_in(client, people):
+    people.provider_a_user.active = False
+    db.session.commit()
+
+    response = client.post(
+        url("accounts.login"), data={"email": people.provider_a_user.email, "password": PASSWORD}
+    )
+
+    assert field_error(response, "password") == WRONG_CREDENTIALS
+
+
+# --- invitations ---------------------------------------------------------------------
+
+
+def invite(client, email, role="provider_user") -> str:
+    response = client.post(url("accounts.invite"), data={"email": email, "role": role})
+    assert response.status_code == 200
+    prefix = url("accounts.accept_invitation", token="TOKEN").removesuffix("TOKEN")
+    match = re.search(rf"http://localhost({re.escape(prefix)}[A-Za-z0-9_-]+)", response.text)
+    assert match, "the page shows the invitation link"
+    return match[1]
+
+
+def test_an_invitation_brings_a_colleague_into_the_organisation(app, client, people, auth):
+    auth.login(client, people.provider_a_admin)
+    link = invite(client, "new.colleague@provider-a.example.com")
+
+    colleague = app.test_client()
+    assert colleague.get(link).status_code == 200
+    response = colleague.post(
+        link, data={"name": "New Colleague", "password": PASSWORD, "password_confirm": PASSWORD}
+    )
+
+    assert response.status_code == 302
+    assert path(response) == url("filing.dashboard")
+    user = user_by_email("new.colleague@provider-a.example.com")
+    assert user.organisation_id == people.org_a.id
+    assert user.role == Role.PROVIDER_USER
+    assert PASSWORD not in user.password_hash
+    assert colleague.get(url("filing.dashboard")).status_code == 200
+
+
+def test_an_invitation_link_works_once(app, client, people, auth):
+    auth.login(client, people.provider_a_admin)
+    link = invite(client, "once@provider-a.example.com", role="provider_admin")
+    data = {"name": "Once", "password": PASSWORD, "password_confirm": PASSWORD}
+    assert app.test_client().post(link, data=data).status_code == 302
+
+    again = app.test_client()
+    assert again.get(link).status_code == 404
+    assert again.post(link, data=data).status_code == 404
+    assert count(User) == 7  # the six people and the one colleague
+
+
+def test_an_expired_invitation_is_not_found(app, client, people):
+    token = operations.invite_user(
+        people.org_a, people.provider_a_admin, "late@provider-a.example.com", Role.PROVIDER_USER
+    )
+    invitation = db.session.scalars(select(Invitation)).one()
+    invitation.expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+
+    assert client.get(url("accounts.accept_invitation", token=token)).status_code == 404
+    assert client.get(url("accounts.accept_invitation", token="not-a-token")).status_code == 404
+
+
+@pytest.mark.parametrize("who", ["provider_a_user", "provider_b", "reviewer", "administrator"])
+def test_only_a_provider_admin_can_invite(client, people, auth, who):
+    auth.login(client, getattr(people, who))
+
+    assert client.get(url("accounts.invite")).status_code == 403
+    response = client.post(
+        url("accounts.invite"), data={"email": "x@example.com", "role": "provider_admin"}
+    )
+    assert response.status_code == 403
+    assert count(Invitation) == 0
+
+
+# --- staff accounts ------------------------------------------------------------------
+
+
+def test_flask_users_create_makes_a_staff_account(runner, client, app):
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--role",
+            "reviewer",
+            "--email",
+            "New.Reviewer@fsa.example.com",
+            "--name",
+            "New Reviewer",
+        ],
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "created reviewer new.reviewer@fsa.example.com" in result.output
+    user = user_by_email("new.reviewer@fsa.example.com")
+    assert user.role == Role.REVIEWER
+    assert user.organisation_id is None
+    assert PASSWORD not in user.password_hash
+    response = client.post(
+        url("accounts.login"), data={"email": "new.reviewer@fsa.example.com", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("role", "password"),
+    [("reviewer", "x" * 11), ("reviewer", "x" * 129), ("provider_admin", PASSWORD)],
+)
+def test_flask_users_create_refuses_bad_input(runner, app, role, password):
+    result = runner.invoke(
+        args=["users", "create", "--role", role, "--email", "s@fsa.example.com", "--name", "S"],
+        input=f"{password}\n{password}\n",
+    )
+
+    assert result.exit_code != 0
+    assert count(User) == 0
+
+
+def test_the_administrator_lists_and_creates_staff_accounts(client, people, auth):
+    auth.login(client, people.administrator)
+
+    page = client.get(url("accounts.staff_users"))
+    assert page.status_code == 200
+    for staff in (people.reviewer, people.supervisor, people.administrator):
+        assert staff.email in page.text
+    assert people.provider_a_user.email not in page.text
+
+    response = client.post(
+        url("accounts.staff_users"),
+        data={
+            "name": "New Supervisor",
+            "email": "new.supervisor@fsa.example.com",
+            "role": "supervisor",
+            "password": PASSWORD,
+        },
+    )
+    assert response.status_code == 302
+    user = user_by_email("new.supervisor@fsa.example.com")
+    assert user.role == Role.SUPERVISOR
+    assert user.organisation_id is None
+    assert "new.supervisor@fsa.example.com" in client.get(url("accounts.staff_users")).text
+
+
+def test_the_administrator_page_refuses_a_short_password(client, people, auth):
+    auth.login(client, people.administrator)
+    response = client.post(
+        url("accounts.staff_users"),
+        data={"name": "S", "email": "s@fsa.example.com", "role": "reviewer", "password": "x" * 11},
+    )
+
+    assert response.status_code == 200
+    assert field_error(response, "password") == "Enter between 12 and 128 characters."
+    assert user_by_email("s@fsa.example.com") is None
+
+
+@pytest.mark.parametrize("who", ["provider_a_admin", "reviewer", "supervisor"])
+def test_only_the_administrator_manages_staff(client, people, auth, who):
+    auth.login(client, getattr(people, who))
+
+    assert client.get(url("accounts.staff_users")).status_code == 403
+    response = client.post(
+        url("accounts.set_user_active", user_id=people.reviewer.id), data={"active": "0"}
+    )
+    assert response.status_code == 403
+    db.session.refresh(people.reviewer)
+    assert people.reviewer.active
+
+
+def test_disabling_a_user_ends_their_session(app, people, auth):
+    provider = app.test_client()
+    administrator = app.test_client()
+    auth.login(provider, people.provider_a_user)
+    auth.login(administrator, people.administrator)
+    assert provider.get(url("filing.dashboard")).status_code == 200
+
+    response = administrator.post(
+        url("accounts.set_user_active", user_id=people.provider_a_user.id), data={"active": "0"}
+    )
+    assert response.status_code == 302
+
+    assert path(provider.get(url("filing.dashboard"))) == url("accounts.login")
+    assert not people.provider_a_user.active

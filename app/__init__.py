@@ -57,18 +57,22 @@ def register_blueprints(app):
     from .core.blueprint import bp as core_bp
     from .core.errors import register_error_handlers
     from .filing.blueprint import bp as filing_bp
+    from .public.blueprint import bp as public_bp
     from .review.blueprint import bp as review_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(filing_bp)
     app.register_blueprint(review_bp)
+    app.register_blueprint(public_bp)
     register_error_handlers(app)
 
 
 def register_commands(app):
     from .accounts.cli import users_cli
     from .demo.cli import demo_cli
+    from .history.cli import audit_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(audit_cli)

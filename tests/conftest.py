@@ -47,6 +47,7 @@ import pytest
 from flask import current_app, has_app_context, url_for
 from flask.testing import FlaskClient, FlaskCliRunner
 from psycopg import sql
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
 from app import config as app_config
@@ -229,16 +230,38 @@ def database_url(database_factory, tmp_path_factory) -> str:
 
 
 def delete_all_rows():
+    """Empty every table, children first, and restart the id sequences.
+
+    On PostgreSQL, DELETE on the few rows a test leaves takes about 2 ms for all tables,
+    where one TRUNCATE ... RESTART IDENTITY CASCADE takes about 100 ms (it replaces each
+    table's files), which over a few hundred tests is most of the run. TRUNCATE remains
+    the fallback should a foreign key ever make the DELETE order fail.
+    """
     tables = db.metadata.sorted_tables
-    with db.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            # A transaction left open elsewhere should fail the run, not hang it.
-            connection.exec_driver_sql("SET LOCAL lock_timeout = '10s'")
-            names = ", ".join(connection.dialect.identifier_preparer.format_table(t) for t in tables)
-            connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-        else:
-            for table in reversed(tables):
-                connection.execute(table.delete())
+    with db.engine.connect() as connection:
+        if connection.dialect.name != "postgresql":
+            with connection.begin():
+                for table in reversed(tables):
+                    connection.execute(table.delete())
+            return
+        names = [connection.dialect.identifier_preparer.format_table(t) for t in tables]
+        # A transaction left open elsewhere should fail the run, not hang it.
+        lock_timeout = "SET LOCAL lock_timeout = '10s'"
+        try:
+            with connection.begin():
+                connection.exec_driver_sql(lock_timeout)
+                for name in reversed(names):
+                    connection.exec_driver_sql(f"DELETE FROM {name}")
+                connection.exec_driver_sql(
+                    "SELECT setval(c.oid, 1, false) FROM pg_class c "
+                    "WHERE c.relkind = 'S' AND c.relnamespace = current_schema()::regnamespace"
+                )
+        except sa_exc.IntegrityError:
+            with connection.begin():
+                connection.exec_driver_sql(lock_timeout)
+                connection.exec_driver_sql(
+                    f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"
+                )
 
 
 # --- the app, its client and CLI runner ---------------------------------------------

@@ -19,6 +19,9 @@ PUBLIC_ENDPOINTS = frozenset(
         "accounts.login",
         "accounts.register",
         "accounts.accept_invitation",
+        "public.register",
+        "public.register_csv",
+        "public.register_json",
     }
 )
 

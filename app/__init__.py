@@ -55,6 +55,7 @@ def register_extensions(app):
 def register_blueprints(app):
     from .accounts.blueprint import bp as accounts_bp
     from .core.blueprint import bp as core_bp
+    from .core import headers
     from .core.errors import register_error_handlers
     from .filing.blueprint import bp as filing_bp
     from .public.blueprint import bp as public_bp
@@ -66,13 +67,16 @@ def register_blueprints(app):
     app.register_blueprint(review_bp)
     app.register_blueprint(public_bp)
     register_error_handlers(app)
+    headers.init_app(app)
 
 
 def register_commands(app):
     from .accounts.cli import users_cli
     from .demo.cli import demo_cli
     from .history.cli import audit_cli
+    from .mail.cli import mail_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(mail_cli)

@@ -14,6 +14,12 @@ ENV_SETTINGS = (
     "ISSUER_NAME",
     "PUBLIC_BASE_URL",
     "EXCHANGE_REGISTER_PATH",
+    "MAIL_SENDER",
+    "MAIL_USE_TLS",
+    "MAIL_USE_SSL",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_LOG_PATH",
 )
 INT_SETTINGS = (
     "REVIEW_BUSINESS_DAYS",
@@ -21,6 +27,9 @@ INT_SETTINGS = (
     "MAX_ATTACHMENT_BYTES",
     "MAX_NOTICE_ATTACHMENT_BYTES",
     "INVITATION_DAYS",
+    "MAIL_PORT",
+    "MAIL_TIMEOUT",
+    "MAIL_MAX_ATTEMPTS",
 )
 
 
@@ -53,6 +62,19 @@ class Defaults:
     DEMO = True
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
     MAIL_SENDER = "registry@example.invalid"
+    # Outbox delivery (app/mail/sender.py). MAIL_SERVER empty or "log": append each message
+    # to MAIL_LOG_PATH (instance/mail.log) instead of sending it; empty is refused in production.
+    MAIL_SERVER = ""
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False  # STARTTLS; from the environment: 1/0, true/false, yes/no, on/off
+    MAIL_USE_SSL = False  # SMTP over TLS from the first byte (port 465)
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_TIMEOUT = 30  # seconds, per SMTP operation
+    MAIL_MAX_ATTEMPTS = 8  # then the message stays unsent with a final last_error
+    MAIL_RETRY_BASE_SECONDS = 60  # back-off: base x 2^(attempts - 1), capped below
+    MAIL_RETRY_MAX_SECONDS = 6 * 3600
+    MAIL_LOG_PATH = None  # instance/mail.log
     PAGE_SIZE = 50
     PASSWORD_HASH = "scrypt"
     RATELIMIT_STORAGE_URI = "memory://"

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField as _DateField
 from wtforms import IntegerField as _IntegerField
 from wtforms import SelectMultipleField, widgets
+from wtforms.fields import SelectChoice
 from wtforms.validators import Length, NumberRange
 
 
@@ -41,7 +42,21 @@ class IntegerField(_IntegerField):
             raise ValueError(_l("Enter a whole number.")) from error
 
 
+class _NumberRange(NumberRange):
+    """Leaves a value that did not parse to the parse error alone: one message, not two."""
+
+    def __call__(self, form, field):
+        if field.data is None:
+            return
+        super().__call__(form, field)
+
+
 def number_range(minimum: int, maximum: int) -> NumberRange:
-    return NumberRange(
+    return _NumberRange(
         min=minimum, max=maximum, message=_l("Enter a number from %(min)d to %(max)d.")
     )
+
+
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as the SelectChoice objects that WTForms 3.3 expects."""
+    return [SelectChoice(value=value, label=label) for value, label in pairs]

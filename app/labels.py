@@ -110,8 +110,10 @@ TABLES = {
 }
 
 
-def choices(table: dict) -> list[tuple[str, object]]:
-    return list(table.items())
+def choices(table: dict):
+    from .forms import options
+
+    return options(table.items())
 
 
 def _lookup(table):

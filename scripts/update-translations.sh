@@ -3,13 +3,17 @@
 #
 #   scripts/update-translations.sh            extract, update ja and en, compile, report
 #   scripts/update-translations.sh --check    the same, then exit 1 if anything is untranslated
+#   scripts/update-translations.sh --extract-to FILE
+#                                             only extract, into FILE (tests/test_i18n.py uses
+#                                             this, so that the keywords live in one place)
 #
 # 1. Extract every msgid from app/**.py and templates/** (see babel.cfg) into
 #    app/translations/messages.pot.
 # 2. Merge it into app/translations/{ja,en}/LC_MESSAGES/messages.po (created if missing),
-#    keeping every existing translation. A msgid close to one that went away gets the old
-#    translation marked "fuzzy": a suggestion to review, which the tests refuse until a
-#    translator checks it and removes the flag.
+#    keeping every existing translation. New msgids arrive untranslated: no fuzzy matching,
+#    because `pybabel compile -f` (as `make setup` runs it) would publish a fuzzy guess such
+#    as "Public register" -> 「登録」; an untranslated msgid shows in English instead, and the
+#    tests (tests/test_i18n.py) fail until it is translated.
 # 3. English is the source language: its catalog is filled with msgstr = msgid, so that
 #    both catalogs are complete.
 # 4. Compile the .mo files (build products, gitignored; `make setup` compiles them too).
@@ -21,15 +25,19 @@
 # flask_babel (`lazy_gettext as _l`).
 set -euo pipefail
 
+START_DIR=$PWD
 cd "$(dirname "$0")/.."
 
 CHECK=0
-for arg in "$@"; do
-    case "$arg" in
+EXTRACT_TO=
+while [ $# -gt 0 ]; do
+    case "$1" in
         --check) CHECK=1 ;;
-        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
-        *) echo "unknown argument: $arg" >&2; exit 2 ;;
+        --extract-to) EXTRACT_TO=${2:?--extract-to needs a file name}; shift ;;
+        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+        *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
+    shift
 done
 
 if [ -x .venv/bin/python ]; then PYTHON=${PYTHON:-.venv/bin/python}; else PYTHON=${PYTHON:-python3}; fi
@@ -39,19 +47,29 @@ DIR=app/translations
 POT=$DIR/messages.pot
 LANGUAGES=(ja en)
 
-"${PYBABEL[@]}" extract \
-    -F babel.cfg \
-    -k _l -k lazy_gettext \
-    -k _nl:1,2 -k lazy_ngettext:1,2 \
-    -k lazy_pgettext:1c,2 -k lazy_npgettext:1c,2,3 \
-    --add-comments=TRANSLATORS: \
-    --project="Advance Notice Registry" \
-    --copyright-holder="Advance Notice Registry" \
-    --msgid-bugs-address="registry@example.invalid" \
-    -o "$POT" .
+extract() {
+    "${PYBABEL[@]}" extract \
+        -F babel.cfg \
+        -k _l -k lazy_gettext \
+        -k lazy_ngettext:1,2 \
+        -k lazy_pgettext:1c,2 -k lazy_npgettext:1c,2,3 \
+        --add-comments=TRANSLATORS: \
+        --project="Advance Notice Registry" \
+        --copyright-holder="Advance Notice Registry" \
+        --msgid-bugs-address="registry@example.invalid" \
+        -o "$1" .
+}
+
+if [ -n "$EXTRACT_TO" ]; then
+    case "$EXTRACT_TO" in /*) ;; *) EXTRACT_TO="$START_DIR/$EXTRACT_TO" ;; esac
+    extract "$EXTRACT_TO"
+    exit 0
+fi
+
+extract "$POT"
 
 for lang in "${LANGUAGES[@]}"; do
-    "${PYBABEL[@]}" update --init-missing --ignore-obsolete \
+    "${PYBABEL[@]}" update --init-missing --ignore-obsolete --no-fuzzy-matching \
         -i "$POT" -d "$DIR" -l "$lang"
 done
 

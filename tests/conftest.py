@@ -36,12 +36,14 @@ import contextvars
 import logging
 import os
 import secrets
+import sqlite3
 import warnings
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import quote, urlsplit
 
 import flask_migrate
+import jinja2
 import psycopg
 import pytest
 from flask import current_app, has_app_context, url_for
@@ -156,12 +158,19 @@ def migrate(database_url: str, storage: Path, revision: str = "head", *, down=Fa
 class SQLiteDatabases:
     def __init__(self, tmp_path_factory):
         self._tmp = tmp_path_factory
+        self._keepalive = []
 
     def create(self) -> str:
-        return f"sqlite:///{self._tmp.mktemp('sqlite') / 'registry.db'}"
+        path = self._tmp.mktemp("sqlite") / "registry.db"
+        # While one connection stays open, closing the others (each test disposes its
+        # app's engine) skips the checkpoint SQLite runs when the last connection closes.
+        self._keepalive.append(sqlite3.connect(path))
+        return f"sqlite:///{path}"
 
     def drop_all(self):
         """pytest removes its temporary directories itself."""
+        for connection in self._keepalive:
+            connection.close()
 
 
 class PostgresDatabases:
@@ -194,9 +203,7 @@ class PostgresDatabases:
         with self._connect() as connection:
             for name in self.names:
                 connection.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                        sql.Identifier(name)
-                    )
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
                 )
 
 
@@ -250,8 +257,12 @@ def delete_all_rows():
         try:
             with connection.begin():
                 connection.exec_driver_sql(lock_timeout)
+                # History is append-only (a trigger refuses DELETE); TRUNCATE fires no
+                # row trigger, and this table has no children.
+                connection.exec_driver_sql("TRUNCATE notice_events")
                 for name in reversed(names):
-                    connection.exec_driver_sql(f"DELETE FROM {name}")
+                    if name != "notice_events":
+                        connection.exec_driver_sql(f"DELETE FROM {name}")
                 connection.exec_driver_sql(
                     "SELECT setval(c.oid, 1, false) FROM pg_class c "
                     "WHERE c.relkind = 'S' AND c.relnamespace = current_schema()::regnamespace"
@@ -259,9 +270,7 @@ def delete_all_rows():
         except sa_exc.IntegrityError:
             with connection.begin():
                 connection.exec_driver_sql(lock_timeout)
-                connection.exec_driver_sql(
-                    f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"
-                )
+                connection.exec_driver_sql(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
 
 
 # --- the app, its client and CLI runner ---------------------------------------------
@@ -271,6 +280,30 @@ def _commit_test_session(app):
     """Let the server see what the test set up, and let the test re-read what it changes."""
     if has_app_context() and current_app._get_current_object() is app:
         db.session.commit()
+
+
+class SharedBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates kept for the session: each test's new app would recompile them.
+
+    Jinja checks each entry against the template's source, so an edited template is
+    compiled again.
+    """
+
+    def __init__(self):
+        self._store = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self._store:
+            bucket.bytecode_from_string(self._store[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self._store[bucket.key] = bucket.bytecode_to_string()
+
+    def clear(self):
+        self._store.clear()
+
+
+TEMPLATE_CACHE = SharedBytecodeCache()
 
 
 class IsolatedClient(FlaskClient):
@@ -306,6 +339,7 @@ def make_app(database_url, tmp_path):
 
     def make(**overrides):
         app = create_app(settings(database_url, tmp_path / "files", **overrides))
+        app.jinja_env.bytecode_cache = TEMPLATE_CACHE
         app.test_client_class = IsolatedClient
         app.test_cli_runner_class = IsolatedCliRunner
         apps.append(app)

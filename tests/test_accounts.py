@@ -196,7 +196,9 @@ def test_invalid_registration_shows_the_message_beside_the_field(client, form, f
 
 
 def test_a_password_of_128_characters_is_accepted(client):
-    response = client.post(url("accounts.register"), data=registration(password="x" * 128, password_confirm="x" * 128))
+    response = client.post(
+        url("accounts.register"), data=registration(password="x" * 128, password_confirm="x" * 128)
+    )
 
     assert response.status_code == 302
 
@@ -234,7 +236,10 @@ def test_registration_with_a_registered_lei_is_refused(client, app):
     response = client.post(url("accounts.register"), data=foreign_registration(lei=existing.lei))
 
     assert response.status_code == 200
-    assert field_error(response, "lei") == "An organisation with this identifier is already registered."
+    assert (
+        field_error(response, "lei")
+        == "An organisation with this identifier is already registered."
+    )
     assert count(Organisation) == 1
 
 
@@ -269,7 +274,8 @@ def test_sign_in_ignores_the_case_of_the_email(client, people):
 
 def test_wrong_password_and_unknown_account_look_the_same(client, people):
     wrong_password = client.post(
-        url("accounts.login"), data={"email": people.provider_a_user.email, "password": "not the password"}
+        url("accounts.login"),
+        data={"email": people.provider_a_user.email, "password": "not the password"},
     )
     unknown = client.post(
         url("accounts.login"), data={"email": "nobody@example.com", "password": "not the password"}

@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import CheckConstraint, inspect
 
 from app.extensions import db
 
@@ -39,9 +39,7 @@ def check_constraint_differences(make_app, url):
         inspector = inspect(connection)
         differences = {}
         for table in db.metadata.sorted_tables:
-            expected = {
-                c.name for c in table.constraints if c.__visit_name__ == "check_constraint"
-            }
+            expected = {c.name for c in table.constraints if isinstance(c, CheckConstraint)}
             found = {c["name"] for c in inspector.get_check_constraints(table.name)}
             if expected != found:
                 differences[table.name] = {"models": expected, "database": found}

@@ -479,14 +479,14 @@ def test_a_stale_withdrawal_is_refused(signed_in, draft, people):
 
 
 def test_deleting_a_draft_removes_it_and_its_files(signed_in, draft):
-    key = draft.attachments[0].storage_key
+    notice_id, key = draft.id, draft.attachments[0].storage_key
     assert storage().exists(key)
 
-    response = signed_in.post(f"/notices/{draft.id}/delete")
+    response = signed_in.post(f"/notices/{notice_id}/delete")
 
     assert response.status_code == 302
     assert response.location.endswith("/notices/")
-    assert notice_state(draft.id) is None
+    assert notice_state(notice_id) is None
     assert count(Attachment) == 0
     assert count(NoticeClient) == 0
     assert not storage().exists(key)
@@ -535,11 +535,12 @@ def every_url(notice):
         ("POST", f"/notices/{n}/attachments", "upload"),
         ("GET", f"/notices/{n}/attachments/{att_id}", None),
         ("POST", f"/notices/{n}/attachments/{att_id}/remove", {}),
+        ("POST", f"/notices/{n}/respond", {"message": "B answers", "version": "2"}),
     ]
     return urls
 
 
-URL_COUNT = 25
+URL_COUNT = 27
 
 
 @pytest.mark.parametrize("filed", [False, True], ids=["draft", "submitted"])

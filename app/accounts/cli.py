@@ -14,7 +14,7 @@ users_cli = AppGroup("users", help="Manage staff accounts.")
 @click.option(
     "--role",
     required=True,
-    type=click.Choice([Role.REVIEWER, Role.SUPERVISOR, Role.ADMINISTRATOR]),
+    type=click.Choice([Role.REVIEWER.value, Role.SUPERVISOR.value, Role.ADMINISTRATOR.value]),
 )
 @click.password_option()
 def create(email, name, role, password):

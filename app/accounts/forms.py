@@ -4,7 +4,7 @@ from wtforms import EmailField, PasswordField, RadioField, SelectField, StringFi
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired
 
 from ..domain.identifiers import country_choices
-from ..forms import limit
+from ..forms import limit, options
 from ..validators import LEI, CorporateNumber, CountryCode, Phone, PostalCodeJP, RequiredIf
 from .models import Organisation, OrganisationKind, Role, User
 
@@ -43,10 +43,10 @@ class OrganisationForm(FlaskForm):
 
     kind = RadioField(
         _l("Type of company"),
-        choices=[
+        choices=options([
             (OrganisationKind.DOMESTIC.value, _l("Japanese company (corporate number)")),
             (OrganisationKind.FOREIGN.value, _l("Foreign company (LEI)")),
-        ],
+        ]),
         default=OrganisationKind.DOMESTIC.value,
         validators=[InputRequired(message=REQUIRED)],
     )
@@ -121,7 +121,7 @@ class OrganisationForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.country.choices = country_choices()
+        self.country.choices = options(country_choices())
 
 
 class RegistrationForm(OrganisationForm):
@@ -143,10 +143,10 @@ class InvitationForm(FlaskForm):
     email = _email(_l("Colleague's e-mail address"))
     role = SelectField(
         _l("Role"),
-        choices=[
+        choices=options([
             (Role.PROVIDER_USER.value, _l("Provider user")),
             (Role.PROVIDER_ADMIN.value, _l("Provider administrator")),
-        ],
+        ]),
         default=Role.PROVIDER_USER.value,
     )
 
@@ -172,10 +172,10 @@ class StaffUserForm(FlaskForm):
     email = _email(_l("E-mail address"))
     role = SelectField(
         _l("Role"),
-        choices=[
+        choices=options([
             (Role.REVIEWER.value, _l("Reviewer")),
             (Role.SUPERVISOR.value, _l("Supervisor")),
             (Role.ADMINISTRATOR.value, _l("Administrator")),
-        ],
+        ]),
     )
     password = _password(_l("Initial password"))

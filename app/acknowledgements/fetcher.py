@@ -1,9 +1,10 @@
 """The only way WeasyPrint may load anything while rendering an acknowledgement.
 
 It serves files inside the project's ``static`` folder, the font files named in
-:data:`FONT_FILES` and the sRGB profile, and ``data:`` URIs. Every other URL (``http:``, ``https:``,
-``ftp:``, ``file:`` elsewhere, a path that climbs out of ``static`` by ``..`` or
-by a symbolic link) is refused with an exception and a warning in the log.
+:data:`FONT_FILES`, the sRGB profile and ``data:`` URIs. Every other URL
+(``http:``, ``https:``, ``ftp:``, ``file:`` elsewhere, a path that climbs out of
+``static`` by ``..`` or by a symbolic link) is refused with an exception and a
+warning in the log.
 
 WeasyPrint 70 takes a :class:`weasyprint.urls.URLFetcher` instance rather than a
 function, so :class:`AcknowledgementFetcher` subclasses it and overrides
@@ -37,9 +38,8 @@ FONT_FILES = {
     "mono": "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf",
 }
 
-# The sRGB output intent that PDF/A needs, the copy WeasyPrint ships. Loaded once
-# through an @color-profile rule: WeasyPrint's own output_intent="srgb" reopens the
-# file on every render and never closes it (a ResourceWarning each time).
+# The sRGB output intent that PDF/A needs: the copy WeasyPrint ships, loaded through
+# this fetcher by an @color-profile rule (see render._Renderer._color_profiles).
 SRGB_PROFILE = str(files("weasyprint.pdf") / "sRGB2014.icc")
 
 _LOGGED_URL_LENGTH = 200

@@ -6,6 +6,7 @@ import secrets
 from flask import render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from ..domain.workflow import TransitionRefused
 from ..extensions import db
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,18 @@ def register_error_handlers(app):
                 "core/error.html", code=code, incident=incident, description=description
             ),
             code,
+        )
+
+    @app.errorhandler(TransitionRefused)
+    def _refused(refused: TransitionRefused):
+        # An operation refused what the notice's status does not allow: nothing was written.
+        db.session.rollback()
+        return (
+            render_template(
+                "core/error.html", code=409, incident=secrets.token_hex(4),
+                description=refused.reason,
+            ),
+            409,
         )
 
     @app.errorhandler(Exception)

@@ -14,11 +14,11 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Optional
+from wtforms.validators import DataRequired, Optional, ValidationError
 
 from .. import labels
 from ..domain.identifiers import country_choices
-from ..forms import DateField, IntegerField, MultiCheckboxField, limit, number_range
+from ..forms import DateField, IntegerField, MultiCheckboxField, limit, number_range, options
 from ..validators import CountryCode
 from . import models as m
 
@@ -81,7 +81,7 @@ class SystemForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = country_choices()
+        choices = options(country_choices())
         self.data_countries.choices = choices
         self.key_countries.choices = choices
 
@@ -154,7 +154,7 @@ class SubcontractorForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.country.choices = country_choices()
+        self.country.choices = options(country_choices())
 
 
 class CertificationForm(FlaskForm):
@@ -173,7 +173,7 @@ class CertificationForm(FlaskForm):
 
     def validate_valid_until(self, field):
         if field.data and self.valid_from.data and field.data < self.valid_from.data:
-            raise ValueError(_l("The end must not be before the start."))
+            raise ValidationError(_l("The end must not be before the start."))
 
 
 class AttachmentForm(FlaskForm):

@@ -10,6 +10,7 @@ from flask_login import current_user
 from ..accounts.access import provider_required
 from ..extensions import db
 from ..files import storage
+from ..forms import options
 from . import forms, operations
 from .access import own_notice
 from .views import render_section, rules
@@ -17,8 +18,9 @@ from .views import render_section, rules
 GROUP_SECTION = {"clients": "clients", "subcontractors": "security", "certifications": "security"}
 
 
-def _back(notice, key):
-    return redirect(url_for("filing.section", notice_id=notice.id, key=key) + f"#{key}-list")
+def _back(notice, key, anchor=None):
+    url = url_for("filing.section", notice_id=notice.id, key=key)
+    return redirect(f"{url}#{anchor or key}")
 
 
 def _refused(notice, key, message, **group_forms):
@@ -35,7 +37,7 @@ def _section_form(notice, key):
 def add_client(notice_id):
     notice = own_notice(notice_id)
     form = forms.ClientForm(prefix="client")
-    form.exchange.choices = [("", "")] + _exchange_choices()
+    form.exchange.choices = options([("", ""), *_exchange_choices()])
     if not form.validate_on_submit():
         return render_section(notice, "clients", client_form=form), 422
     try:
@@ -73,7 +75,7 @@ def add_subcontractor(notice_id):
     )
     db.session.commit()
     flash(_("The subcontractor is added."), "success")
-    return _back(notice, "security")
+    return _back(notice, "security", "subcontractors")
 
 
 @provider_required
@@ -90,7 +92,7 @@ def add_certification(notice_id):
     )
     db.session.commit()
     flash(_("The certification is added."), "success")
-    return _back(notice, "security")
+    return _back(notice, "security", "certifications")
 
 
 @provider_required
@@ -102,7 +104,7 @@ def remove_item(notice_id, group, item_id):
         abort(404)
     db.session.commit()
     flash(_("The entry is removed."), "success")
-    return _back(notice, GROUP_SECTION[group])
+    return _back(notice, GROUP_SECTION[group], group)
 
 
 @provider_required

@@ -26,7 +26,7 @@ from .models import (
 )
 from .numbering import allocate_receipt_number
 from .snapshot import build_snapshot
-from .transitions import apply_transition
+from .transitions import apply_transition, ensure_current
 
 
 class NotADraft(TransitionRefused):
@@ -312,6 +312,15 @@ def delete_draft(notice: Notice) -> list[str]:
 
 
 def withdraw_notice(notice: Notice, user, *, reason: str, expected_version: int) -> None:
+    ensure_current(notice, expected_version)
+    if not user.is_provider or user.organisation_id != notice.organisation_id:
+        raise TransitionRefused(
+            Action.WITHDRAW, Status(notice.status), _l("Only the provider may withdraw a notice.")
+        )
+    if not (reason or "").strip():
+        raise TransitionRefused(
+            Action.WITHDRAW, Status(notice.status), _l("Give the reason for the withdrawal.")
+        )
     apply_transition(
         notice, Action.WITHDRAW, user, expected_version=expected_version, comment=reason
     )

@@ -29,6 +29,7 @@ def apply_transition(
     comment: str = "",
 ) -> NoticeEvent:
     """UPDATE ... WHERE version = :seen; nothing is written when another change came first."""
+    ensure_current(notice, expected_version)
     transition = check_transition(action, Status(notice.status))
     to_status = target or transition.target
     from_status = notice.status
@@ -49,6 +50,14 @@ def apply_transition(
     return record_event(
         notice, actor, action, from_status=from_status, to_status=to_status, comment=comment
     )
+
+
+def ensure_current(notice: Notice, expected_version: int) -> None:
+    """A form rendered from an older version is told who changed the notice, before any
+    other judgement is made on a notice its author never saw."""
+    if notice.version != expected_version:
+        db.session.rollback()
+        raise StaleNotice(notice.id, last_event(notice.id))
 
 
 def last_event(notice_id: int) -> NoticeEvent | None:

@@ -11,6 +11,7 @@ from ..domain import calendar
 from ..domain.workflow import Status
 from ..extensions import db
 from ..reference import exchange_choices, reference_source
+from ..forms import options
 from . import forms, operations
 from .access import own_notice
 from .completeness import find_problems, progress
@@ -128,8 +129,8 @@ def section(notice_id, key):
 def render_section(notice, key, form=None, **group_forms):
     context = overview_context(notice)
     group_forms.setdefault("client_form", forms.ClientForm(prefix="client"))
-    group_forms["client_form"].exchange.choices = [("", _("Choose…"))] + exchange_choices(
-        current_app.config.get("EXCHANGE_REGISTER_PATH")
+    group_forms["client_form"].exchange.choices = options(
+        [("", _("Choose…")), *exchange_choices(current_app.config.get("EXCHANGE_REGISTER_PATH"))]
     )
     group_forms.setdefault("subcontractor_form", forms.SubcontractorForm(prefix="sub"))
     group_forms.setdefault("certification_form", forms.CertificationForm(prefix="cert"))
@@ -160,6 +161,6 @@ def _refers_to_choices(form, notice):
             Notice.organisation_id == notice.organisation_id, Notice.status == Status.ACCEPTED
         )
     ).all()
-    form.refers_to_id.choices = [("", _("None"))] + [
-        (n.id, f"{n.receipt_number} {n.system_name}") for n in accepted
-    ]
+    form.refers_to_id.choices = options(
+        [("", _("None")), *((n.id, f"{n.receipt_number} {n.system_name}") for n in accepted)]
+    )

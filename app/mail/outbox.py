@@ -29,7 +29,11 @@ def queue(recipient: str, language: str, kind: str, notice, **context) -> Outbox
         subject = str(SUBJECTS[kind](notice))
         body = render_template(f"mail/{kind}.txt", notice=notice, **context)
     message = OutboxMessage(
-        recipient=recipient, language=language, subject=subject, body=body, kind=kind,
+        recipient=recipient,
+        language=language,
+        subject=subject,
+        body=body,
+        kind=kind,
         notice_id=notice.id,
     )
     db.session.add(message)

@@ -5,7 +5,7 @@ from wtforms import HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired
 
 from .. import labels
-from ..forms import DateField, limit
+from ..forms import DateField, limit, options
 from .models import InformationRequest
 
 REQUIRED = _l("This field is required.")
@@ -36,7 +36,7 @@ class InformationRequestForm(ActionForm):
 class ProposeForm(ActionForm):
     outcome = RadioField(
         _l("Proposed decision"),
-        choices=[("accept", _l("Accept")), ("return", _l("Return"))],
+        choices=options([("accept", _l("Accept")), ("return", _l("Return"))]),
         validators=[DataRequired(REQUIRED)],
     )
     reasons = TextAreaField(

@@ -12,7 +12,7 @@ from ..domain.workflow import Action, Status, TransitionRefused
 from ..extensions import db
 from ..filing.models import Notice
 from ..filing.operations import FilingRules, record_version, store_attachment
-from ..filing.transitions import apply_transition
+from ..filing.transitions import apply_transition, ensure_current
 from ..history.operations import record_event
 from ..mail import outbox
 from .models import Decision, InformationRequest, Outcome
@@ -39,6 +39,7 @@ def _require_handler_or_supervisor(action, notice, actor):
 
 
 def take_notice(notice: Notice, actor, *, expected_version: int) -> None:
+    ensure_current(notice, expected_version)
     _require_review_role(Action.TAKE, notice, actor)
     apply_transition(
         notice, Action.TAKE, actor, expected_version=expected_version,
@@ -48,6 +49,7 @@ def take_notice(notice: Notice, actor, *, expected_version: int) -> None:
 
 
 def assign_notice(notice: Notice, actor, assignee, *, expected_version: int) -> None:
+    ensure_current(notice, expected_version)
     if actor.role != Role.SUPERVISOR:
         raise ActionRefused(Action.ASSIGN, notice, _l("Only a supervisor may assign notices."))
     if assignee is None or assignee.role not in REVIEW_ROLES or not assignee.active:
@@ -64,6 +66,7 @@ def assign_notice(notice: Notice, actor, assignee, *, expected_version: int) -> 
 def request_information(
     notice: Notice, actor, *, comment: str, reply_by: date, today: date, expected_version: int
 ) -> InformationRequest:
+    ensure_current(notice, expected_version)
     _require_handler_or_supervisor(Action.REQUEST_INFORMATION, notice, actor)
     if not comment.strip():
         raise ActionRefused(
@@ -111,6 +114,7 @@ def respond_to_request(
     rules: FilingRules,
 ) -> InformationRequest:
     """The provider's answer: restarts the clock and files a new version of the notice."""
+    ensure_current(notice, expected_version)
     if actor.organisation_id != notice.organisation_id:
         raise ActionRefused(Action.RESPOND, notice, _l("Only the provider may respond."))
     request = open_request(notice)
@@ -158,6 +162,7 @@ def respond_to_request(
 def propose_decision(
     notice: Notice, actor, *, outcome: Outcome, reasons: str, expected_version: int
 ) -> Decision:
+    ensure_current(notice, expected_version)
     _require_handler_or_supervisor(Action.PROPOSE_DECISION, notice, actor)
     if not reasons.strip():
         raise ActionRefused(Action.PROPOSE_DECISION, notice, _l("Give the reasons."))
@@ -199,6 +204,7 @@ def _checkable(action, notice, actor) -> Decision:
 
 
 def confirm_decision(notice: Notice, actor, *, now: datetime, expected_version: int) -> Decision:
+    ensure_current(notice, expected_version)
     decision = _checkable(Action.CONFIRM_DECISION, notice, actor)
     target = Status.ACCEPTED if decision.outcome == Outcome.ACCEPT else Status.RETURNED
     apply_transition(
@@ -214,6 +220,7 @@ def confirm_decision(notice: Notice, actor, *, now: datetime, expected_version: 
 
 
 def send_back(notice: Notice, actor, *, comment: str, now: datetime, expected_version: int):
+    ensure_current(notice, expected_version)
     decision = _checkable(Action.SEND_BACK, notice, actor)
     if not comment.strip():
         raise ActionRefused(Action.SEND_BACK, notice, _l("Say why the proposal is sent back."))

@@ -12,6 +12,7 @@ from ..domain import calendar
 from ..domain.workflow import Side, Status, allowed_actions
 from ..extensions import db
 from ..filing.groups import send_attachment
+from ..forms import options
 from ..filing.models import Notice
 from ..history.operations import events_for
 from . import forms, overview_stats
@@ -59,7 +60,7 @@ def assignee_choices():
         select(User).where(User.role.in_(list(REVIEW_ROLES)), User.active.is_(True))
         .order_by(User.name)
     ).all()
-    return [(u.id, u.name) for u in staff]
+    return options((u.id, u.name) for u in staff)
 
 
 def notice_page(notice: Notice, **forms_given):

@@ -1,0 +1,60 @@
+# The registry's everyday commands. A fresh Debian/Ubuntu machine needs only python3,
+# make and (for the tests) PostgreSQL; `make setup` does the rest, and does nothing
+# quickly when it is already done.
+#
+#   make setup   system packages, .venv, Python packages, translation catalogs
+#   make run     migrate the local database, load demo data, serve on 127.0.0.1:5000
+#   make test    lint, then the whole test suite on SQLite and on PostgreSQL
+#   make lint    ruff check and ruff format --check
+#   make format  let ruff fix imports and formatting
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+HOST := 127.0.0.1
+PORT := 5000
+
+# `flask` finds the app through wsgi.py; debug mode stays off unless asked for.
+export FLASK_APP := wsgi.py
+export FLASK_DEBUG := 0
+
+.PHONY: help setup system-packages venv translations run test lint format
+
+help:
+	@sed -n 's/^#   //p' $(MAKEFILE_LIST)
+
+setup: system-packages venv translations
+
+system-packages:
+	@scripts/ensure-system-packages.sh
+
+venv:
+	@scripts/ensure-venv.sh
+
+translations: venv
+	@scripts/compile-translations.sh
+
+run: setup
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo load
+	@echo
+	@echo "  The registry is at  http://$(HOST):$(PORT)/   (Ctrl-C stops it)"
+	@echo
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+test: setup
+	@scripts/ensure-postgres.sh
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	@scripts/test-both-databases.sh
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff check --fix --select I .
+	$(BIN)/ruff format .

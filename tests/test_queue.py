@@ -1,0 +1,451 @@
+"""The review queue: status tabs and filters, text search, the sort allowlist, keyset paging
+through every page, garbage cursors, and a number of SQL statements that does not grow with
+the number of notices."""
+
+import base64
+import html
+import itertools
+import json
+import re
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+
+from app.accounts.models import Role
+from app.domain import calendar
+from app.domain.workflow import Status
+from app.extensions import db
+from app.filing.models import NoticeType
+from tests.conftest import BACKEND
+from tests.factories import make_organisation, make_user
+from tests.review_helpers import (
+    business_days_before,
+    filed_notice,
+    history_cleanup,  # noqa: F401 - fixture
+    jst_today,
+    notice_at,
+)
+
+pytestmark = pytest.mark.usefixtures("history_cleanup")
+
+ROW = re.compile(r'<td data-label="Receipt number"><a href="/review/notices/\d+">([^<]+)</a>')
+NEXT = re.compile(r'<a href="([^"]+)" rel="next">')
+
+
+@pytest.fixture
+def reviewer(client, auth, people):
+    auth.login(client, people.reviewer)
+    return client
+
+
+def listed(client, **args) -> list[str]:
+    """Receipt numbers on the first page of the queue for these query arguments."""
+    response = client.get("/review/", query_string=args)
+    assert response.status_code == 200
+    return ROW.findall(response.get_data(as_text=True))
+
+
+def numbers(notices) -> list[str]:
+    return [n.receipt_number for n in notices]
+
+
+def by_deadline(notices):
+    return numbers(sorted(notices, key=lambda n: (n.review_deadline, n.id)))
+
+
+def cursor(payload) -> str:
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+# --- status tabs and filters ----------------------------------------------------------------
+
+
+@pytest.fixture
+def mixed(people):
+    """Notices in every status, of every type, with and without a handler."""
+    org, user = people.org_a, people.provider_a_user
+    made = {}
+    plan = [
+        (Status.SUBMITTED, None, NoticeType.NEW),
+        (Status.SUBMITTED, None, NoticeType.CHANGE),
+        (Status.SUBMITTED, None, NoticeType.DISCONTINUATION),
+        (Status.UNDER_REVIEW, people.reviewer, NoticeType.NEW),
+        (Status.UNDER_REVIEW, people.supervisor, NoticeType.CHANGE),
+        (Status.INFORMATION_REQUESTED, people.reviewer, NoticeType.NEW),
+        (Status.DECISION_PROPOSED, people.supervisor, NoticeType.NEW),
+        (Status.ACCEPTED, people.reviewer, NoticeType.NEW),
+        (Status.ACCEPTED, people.supervisor, NoticeType.CHANGE),
+        (Status.RETURNED, people.reviewer, NoticeType.NEW),
+        (Status.WITHDRAWN, None, NoticeType.NEW),
+    ]
+    for i, (status, handler, notice_type) in enumerate(plan):
+        made.setdefault(status, []).append(
+            filed_notice(org, user, status=status, handler=handler, notice_type=notice_type,
+                         system_name=f"System {i}")
+        )
+    notice_at(Status.DRAFT, people)  # never in the queue
+    db.session.commit()
+    return made
+
+
+def tab_counts(page: str) -> dict[str, int]:
+    tabs = re.findall(r'<li><a href="/review/\?([^"]*)"[^>]*>[^<]*<span class="count">\((\d+)\)',
+                      page)
+    return {re.search(r"status=(\w+)", html.unescape(q)).group(1): int(n) for q, n in tabs}
+
+
+def test_status_tabs_count_every_filed_notice(reviewer, mixed):
+    page = reviewer.get("/review/").get_data(as_text=True)
+    assert tab_counts(page) == {
+        "open": 7, "submitted": 3, "under_review": 2, "information_requested": 1,
+        "decision_proposed": 1, "accepted": 2, "returned": 1, "withdrawn": 1, "all": 11,
+    }
+
+
+@pytest.mark.parametrize(
+    "status",
+    ["submitted", "under_review", "information_requested", "decision_proposed", "accepted",
+     "returned", "withdrawn"],
+)
+def test_a_status_tab_lists_that_status_only(reviewer, mixed, status):
+    assert sorted(listed(reviewer, status=status)) == sorted(numbers(mixed[Status(status)]))
+
+
+def test_open_is_the_default_and_all_lists_everything_but_drafts(reviewer, mixed):
+    everything = [n for group in mixed.values() for n in group]
+    open_ones = [n for s in ("submitted", "under_review", "information_requested",
+                             "decision_proposed") for n in mixed[Status(s)]]
+    assert sorted(listed(reviewer)) == sorted(numbers(open_ones))
+    assert sorted(listed(reviewer, status="all")) == sorted(numbers(everything))
+    assert sorted(listed(reviewer, status="draft")) == sorted(numbers(open_ones))
+    assert sorted(listed(reviewer, status="bogus")) == sorted(numbers(open_ones))
+
+
+@pytest.mark.parametrize("notice_type", ["new", "change", "discontinuation"])
+def test_the_type_filter(reviewer, mixed, notice_type):
+    everything = [n for group in mixed.values() for n in group]
+    expected = [n for n in everything if n.notice_type == notice_type]
+    assert expected
+    assert sorted(listed(reviewer, status="all", type=notice_type)) == sorted(numbers(expected))
+
+
+def test_an_unknown_type_is_ignored(reviewer, mixed):
+    everything = [n for group in mixed.values() for n in group]
+    assert len(listed(reviewer, status="all", type="' OR 1=1 --")) == len(everything)
+
+
+def test_handler_mine_and_unassigned(reviewer, mixed, people):
+    everything = [n for group in mixed.values() for n in group]
+    mine = [n for n in everything if n.handler_id == people.reviewer.id]
+    unassigned = [n for n in everything if n.handler_id is None]
+    assert sorted(listed(reviewer, status="all", handler="mine")) == sorted(numbers(mine))
+    assert sorted(listed(reviewer, status="all", handler="unassigned")) == sorted(
+        numbers(unassigned))
+    assert len(listed(reviewer, status="all", handler="someone")) == len(everything)
+
+
+@pytest.fixture
+def clocked(people):
+    """Open notices around today's date, named by when they are due."""
+    org, user = people.org_a, people.provider_a_user
+    today = jst_today()
+    plan = {
+        "overdue": (Status.UNDER_REVIEW, business_days_before(today, 1)),
+        "long overdue": (Status.SUBMITTED, business_days_before(today, 10)),
+        "overdue but paused": (Status.INFORMATION_REQUESTED, business_days_before(today, 3)),
+        "overdue but decided": (Status.ACCEPTED, business_days_before(today, 3)),
+        "proposal overdue": (Status.DECISION_PROPOSED, business_days_before(today, 2)),
+        "due today": (Status.UNDER_REVIEW, calendar.business_day_on_or_after(today)),
+        "in 3": (Status.UNDER_REVIEW, calendar.add_business_days(today, 3)),
+        "in 4": (Status.SUBMITTED, calendar.add_business_days(today, 4)),
+        "in 15": (Status.SUBMITTED, calendar.add_business_days(today, 15)),
+    }
+    made = {name: filed_notice(org, user, status=status, deadline=deadline, system_name=name)
+            for name, (status, deadline) in plan.items()}
+    db.session.commit()
+    return made
+
+
+def test_overdue_lists_running_clocks_past_their_deadline(reviewer, clocked):
+    expected = [clocked[k] for k in ("overdue", "long overdue", "proposal overdue")]
+    assert listed(reviewer, overdue="1") == by_deadline(expected)
+    assert listed(reviewer, status="all", overdue="1") == by_deadline(expected)
+
+
+def test_due_within_counts_business_days_and_includes_what_is_overdue(reviewer, clocked):
+    expected = [clocked[k] for k in ("overdue", "long overdue", "proposal overdue",
+                                     "due today", "in 3")]
+    assert listed(reviewer, due_within="3") == by_deadline(expected)
+    assert listed(reviewer, due_within="0") == by_deadline(expected[:4]) if (
+        calendar.is_business_day(jst_today())) else True
+
+
+@pytest.mark.parametrize("value", ["-1", "366", "soon", ""])
+def test_a_due_within_out_of_range_is_ignored(reviewer, clocked, value):
+    running = [n for n in clocked.values() if n.status != Status.ACCEPTED]
+    assert sorted(listed(reviewer, due_within=value)) == sorted(numbers(running))
+
+
+def test_the_queue_shows_days_left_and_overdue(reviewer, clocked):
+    page = reviewer.get("/review/").get_data(as_text=True)
+    rows = dict(re.findall(r'<td data-label="System">([^<]+)</td>.*?'
+                           r'<td data-label="Business days left">\s*(.*?)\s*</td>', page, re.S))
+    assert "Overdue by 1 day" in rows["overdue"]
+    assert "Overdue by 10 days" in rows["long overdue"]
+    assert rows["overdue but paused"] == "Clock stopped"
+    assert rows["in 3"] == "3"
+    if calendar.is_business_day(jst_today()):
+        assert "Due today" in rows["due today"]
+
+
+# --- text search ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def searchable(people):
+    hokuto = make_organisation(name_ja="ほくと暗号資産システム株式会社",
+                               name_en="Hokuto Custody Ltd.")
+    hokuto_user = make_user(Role.PROVIDER_USER, hokuto)
+    org, user = people.org_a, people.provider_a_user
+    made = {
+        "plain": filed_notice(org, user, system_name="ColdVault Enterprise"),
+        "percent": filed_notice(org, user, system_name="100% Cold"),
+        "hundred": filed_notice(org, user, system_name="100X Cold"),
+        "underscore": filed_notice(org, user, system_name="hot_wallet manager"),
+        "no underscore": filed_notice(org, user, system_name="hotXwallet manager"),
+        "backslash": filed_notice(org, user, system_name=r"Key\Signer"),
+        "hokuto": filed_notice(hokuto, hokuto_user, system_name="NorthStar"),
+        "hokuto 2": filed_notice(hokuto, hokuto_user, system_name="NorthStar 2",
+                                 status=Status.ACCEPTED),
+    }
+    db.session.commit()
+    made["hokuto_org"] = hokuto
+    return made
+
+
+def search(client, q):
+    return sorted(listed(client, status="all", q=q))
+
+
+def test_search_by_receipt_number(reviewer, searchable):
+    target = searchable["hundred"]
+    assert search(reviewer, target.receipt_number) == [target.receipt_number]
+    assert search(reviewer, target.receipt_number.lower()) == [target.receipt_number]
+    assert search(reviewer, target.receipt_number[-6:]) == [target.receipt_number]
+
+
+def test_search_by_provider_name_in_japanese_and_english(reviewer, searchable):
+    hokuto = numbers([searchable["hokuto"], searchable["hokuto 2"]])
+    assert search(reviewer, "ほくと") == sorted(hokuto)
+    assert search(reviewer, "hokuto custody") == sorted(hokuto)
+    assert search(reviewer, "HOKUTO") == sorted(hokuto)
+
+
+def test_search_by_corporate_number(reviewer, searchable):
+    hokuto = numbers([searchable["hokuto"], searchable["hokuto 2"]])
+    assert search(reviewer, searchable["hokuto_org"].corporate_number) == sorted(hokuto)
+
+
+def test_search_by_system_name(reviewer, searchable):
+    assert search(reviewer, "coldvault") == [searchable["plain"].receipt_number]
+    assert search(reviewer, "northstar") == sorted(
+        numbers([searchable["hokuto"], searchable["hokuto 2"]]))
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("%", ["percent"]),
+        ("100%", ["percent"]),
+        ("_", ["underscore"]),
+        ("hot_w", ["underscore"]),
+        ("\\", ["backslash"]),
+        ("%_%", []),
+    ],
+)
+def test_wildcards_in_the_search_are_literal(reviewer, searchable, q, expected):
+    assert search(reviewer, q) == sorted(numbers(searchable[k] for k in expected))
+
+
+def test_a_search_keeps_its_filters_and_the_tab_counts_stay_whole(reviewer, searchable):
+    page = reviewer.get("/review/", query_string={"q": "ほくと"}).get_data(as_text=True)
+    assert ROW.findall(page) == [searchable["hokuto"].receipt_number]  # open only
+    assert tab_counts(page)["all"] == 8
+    assert 'value="ほくと"' in page
+
+
+# --- sorting --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sortable(people):
+    orgs = [make_organisation(name_ja=f"プロバイダ{letter}", name_en=f"Provider {letter}")
+            for letter in "CAB"]
+    users = [make_user(Role.PROVIDER_USER, org) for org in orgs]
+    today = jst_today()
+    base = calendar.utcnow() - timedelta(days=30)
+    made = []
+    for i in range(23):
+        org_index = i % 3
+        made.append(filed_notice(
+            orgs[org_index], users[org_index],
+            status=Status.ACCEPTED if i % 7 == 0 else Status.UNDER_REVIEW,
+            # Few distinct values, so that ties are broken by id on every page.
+            deadline=calendar.add_business_days(today, i % 4),
+            received=base + timedelta(hours=i % 5),
+            system_name=f"Paged {i}",
+        ))
+    db.session.commit()
+    return made
+
+
+def expected_order(notices, sort):
+    if sort == "received":
+        return numbers(sorted(notices, key=lambda n: (n.submitted_at, n.id), reverse=True))
+    if sort == "provider":
+        return numbers(sorted(notices, key=lambda n: (n.organisation.name_ja, n.id)))
+    return by_deadline(notices)
+
+
+@pytest.mark.parametrize("sort", ["deadline", "received", "provider"])
+def test_each_sort_orders_the_queue(reviewer, sortable, sort):
+    assert listed(reviewer, status="all", sort=sort) == expected_order(sortable, sort)
+
+
+@pytest.mark.parametrize("sort", ["status", "id; DROP TABLE notices", "review_deadline", ""])
+def test_an_unknown_sort_falls_back_to_the_deadline(reviewer, sortable, sort):
+    response = reviewer.get("/review/", query_string={"status": "all", "sort": sort})
+    page = response.get_data(as_text=True)
+    assert ROW.findall(page) == expected_order(sortable, "deadline")
+    assert '<option value="deadline" selected>' in page
+
+
+# --- keyset paging --------------------------------------------------------------------------
+
+
+def walk(client, **args) -> tuple[list[str], int]:
+    """Follow the "next page" links from the first page; every number seen, and the pages."""
+    seen, pages = [], 0
+    url = "/review/?" + "&".join(f"{k}={v}" for k, v in args.items())
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        seen += ROW.findall(page)
+        pages += 1
+        assert pages < 50, "the next links go round in circles"
+        link = NEXT.search(page)
+        url = html.unescape(link.group(1)) if link else None
+    return seen, pages
+
+
+@pytest.mark.parametrize("sort", ["deadline", "received", "provider"])
+def test_paging_visits_every_notice_exactly_once_in_order(app, reviewer, sortable, sort):
+    app.config["PAGE_SIZE"] = 5
+
+    seen, pages = walk(reviewer, status="all", sort=sort)
+
+    assert seen == expected_order(sortable, sort)
+    assert pages == 5  # 23 notices, 5 a page
+
+
+def test_paging_keeps_the_filters(app, reviewer, sortable):
+    app.config["PAGE_SIZE"] = 2
+    expected = [n for n in sortable if n.status == Status.UNDER_REVIEW
+                and n.organisation.name_ja == "プロバイダA"]
+
+    seen, pages = walk(reviewer, status="under_review", q="プロバイダA", sort="received")
+
+    assert seen == expected_order(expected, "received")
+    assert pages == -(-len(expected) // 2)
+
+
+def test_an_exact_page_has_no_next_link(app, reviewer, sortable):
+    app.config["PAGE_SIZE"] = 23
+    page = reviewer.get("/review/?status=all").get_data(as_text=True)
+    assert len(ROW.findall(page)) == 23
+    assert not NEXT.search(page)
+
+
+GARBAGE = {
+    "not base64": "!!!not-a-cursor!!!",
+    "empty json": cursor(""),
+    "a number": cursor("5"),
+    "null": cursor("null"),
+    "an object": cursor('{"a": 1, "b": 2}'),
+    "three items": cursor('["2026-01-01", 1, 2]'),
+    "not a date": cursor('["yesterday", 1]'),
+    "id not a number": cursor('["2026-01-01", "x"]'),
+    "nested": cursor('[["2026-01-01"], {"id": 1}]'),
+    "binary": base64.urlsafe_b64encode(bytes(range(256))).decode(),
+    "too long": "A" * 5000,
+    "id infinite": cursor('["2026-01-01", 1e400]'),
+    "id too large": cursor(f'["2026-01-01", {10**30}]'),
+}
+
+
+@pytest.mark.parametrize("sort", ["deadline", "received", "provider"])
+@pytest.mark.parametrize("after", list(GARBAGE), ids=list(GARBAGE))
+def test_a_garbage_cursor_does_not_break_the_queue(reviewer, sortable, sort, after):
+    response = reviewer.get("/review/", query_string={"status": "all", "sort": sort,
+                                                      "after": GARBAGE[after]})
+    assert response.status_code == 200
+
+
+# --- statements per page --------------------------------------------------------------------
+
+
+@contextmanager
+def counting_statements():
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def seed(people, handlers, count, offset=0):
+    orgs = [make_organisation() for _ in range(3)]
+    users = [make_user(Role.PROVIDER_USER, org) for org in orgs]
+    today = jst_today()
+    statuses = itertools.cycle([Status.SUBMITTED, Status.UNDER_REVIEW,
+                                Status.INFORMATION_REQUESTED, Status.DECISION_PROPOSED])
+    for i in range(count):
+        status = next(statuses)
+        filed_notice(
+            orgs[i % 3], users[i % 3], status=status,
+            handler=None if status == Status.SUBMITTED else handlers[i % len(handlers)],
+            deadline=calendar.add_business_days(today, (i + offset) % 25),
+        )
+    db.session.commit()
+
+
+# Statements for one queue page, the same for 5 notices or 60: the session's user, the page
+# of notices with providers and handlers joined, the tab counts (and on SQLite the BEGIN
+# that app/database.py issues).
+STATEMENTS = {"sqlite": 4, "postgresql": 3}
+
+
+def test_the_queue_costs_the_same_statements_for_5_or_60_notices(reviewer, people):
+    handlers = [people.reviewer, people.supervisor,
+                make_user(Role.REVIEWER), make_user(Role.REVIEWER)]
+    seed(people, handlers, 5)
+    with counting_statements() as few:
+        page = reviewer.get("/review/").get_data(as_text=True)
+    assert len(ROW.findall(page)) == 5
+
+    seed(people, handlers, 55, offset=5)
+    with counting_statements() as many:
+        page = reviewer.get("/review/").get_data(as_text=True)
+    assert len(ROW.findall(page)) == 50
+    assert len(set(re.findall(r"<td data-label=\"Handler\">([^<]+)</td>", page))) >= 4
+
+    assert len(many) == len(few), "\n\n".join(many)
+    assert len(few) == STATEMENTS[BACKEND], "\n\n".join(few)

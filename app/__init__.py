@@ -54,6 +54,7 @@ def register_extensions(app):
 
 def register_blueprints(app):
     from .accounts.blueprint import bp as accounts_bp
+    from .acknowledgements.blueprint import bp as acknowledgements_bp
     from .core.blueprint import bp as core_bp
     from .core import headers
     from .core.errors import register_error_handlers
@@ -66,6 +67,7 @@ def register_blueprints(app):
     app.register_blueprint(filing_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(public_bp)
+    app.register_blueprint(acknowledgements_bp)
     register_error_handlers(app)
     headers.init_app(app)
 

@@ -76,6 +76,7 @@ class Defaults:
     MAIL_RETRY_MAX_SECONDS = 6 * 3600
     MAIL_LOG_PATH = None  # instance/mail.log
     PAGE_SIZE = 50
+    PDF_RENDER_TIMEOUT = 20.0
     PASSWORD_HASH = "scrypt"
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True

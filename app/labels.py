@@ -95,7 +95,14 @@ ACTION = {
     "note": _l("Internal note"),
 }
 
+DOCUMENT_KIND = {
+    "receipt": _l("Receipt"),
+    "decision": _l("Decision notice"),
+    "information_request": _l("Information request letter"),
+}
+
 TABLES = {
+    "document_kind_label": DOCUMENT_KIND,
     "role_label": ROLE,
     "status_label": STATUS,
     "provider_status_label": PROVIDER_STATUS,
@@ -144,5 +151,8 @@ def jst(moment, with_seconds=False):
 def init_filters(app):
     from .domain.workflow import Status, provider_status
 
+    from .acknowledgements.codes import format_code
+
     app.jinja_env.filters["jst"] = jst
+    app.jinja_env.filters["code_groups"] = format_code
     app.jinja_env.globals["provider_face"] = lambda status: provider_status(Status(status))

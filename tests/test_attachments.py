@@ -76,7 +76,10 @@ FORGERIES = {
         b"<!doctype html><html><body><script>alert(1)</script></body></html>",
         NOT_A_PDF,
     ),
-    "executable": (b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 200, NOT_A_PDF),
+    "executable": (
+        b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 200,
+        NOT_A_PDF,
+    ),
     "empty": (b"", "The file is empty."),
     "truncated": (
         minimal_pdf(3)[: len(minimal_pdf(3)) // 2],
@@ -256,9 +259,7 @@ def test_awkward_names_are_stored_and_served_safely(app, signed_in, people, draf
     assert_downloads_as(signed_in, draft.id, attachment, shown)
 
 
-def test_a_download_is_an_attachment_with_an_rfc_5987_name_and_the_exact_bytes(
-    signed_in, draft
-):
+def test_a_download_is_an_attachment_with_an_rfc_5987_name_and_the_exact_bytes(signed_in, draft):
     pdf = minimal_pdf(3)
     name = "セキュリティ評価 報告書.pdf"
     upload(signed_in, draft.id, pdf, filename=name)

@@ -68,8 +68,7 @@ def form_values(response):
     parser.feed(response.get_data(as_text=True))
     # A textarea's first newline is not part of its value.
     return {
-        name: [re.sub(r"^\r?\n", "", v) for v in values]
-        for name, values in parser.values.items()
+        name: [re.sub(r"^\r?\n", "", v) for v in values] for name, values in parser.values.items()
     }
 
 
@@ -186,35 +185,55 @@ def test_the_whole_filing_journey(app, client, lang):
 
     # Clients: one from the register, one named free-form, one added and removed again.
     exchange = first_exchange()
-    assert client.post(f"{base}/clients",
-                       data={"client-exchange": exchange.registration_number}).status_code == 302
-    assert client.post(f"{base}/clients", data={
-        "client-name": "未登録暗号資産交換所株式会社", "client-name_en": "Unregistered Exchange K.K."
-    }).status_code == 302
+    assert (
+        client.post(
+            f"{base}/clients", data={"client-exchange": exchange.registration_number}
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            f"{base}/clients",
+            data={
+                "client-name": "未登録暗号資産交換所株式会社",
+                "client-name_en": "Unregistered Exchange K.K.",
+            },
+        ).status_code
+        == 302
+    )
     assert client.post(f"{base}/clients", data={"client-name": "取消予定取引所"}).status_code == 302
     assert remove_entry(client, base, "clients", "取消予定取引所") == 302
 
     # Subcontractors and certifications: two each, one removed.
     for name, country in (("DevCo Vietnam", "VN"), ("一時委託先", "JP")):
-        added = client.post(f"{base}/subcontractors", data={
-            "sub-name": name, "sub-country": country, "sub-function": "外部委託開発"})
+        added = client.post(
+            f"{base}/subcontractors",
+            data={"sub-name": name, "sub-country": country, "sub-function": "外部委託開発"},
+        )
         assert added.status_code == 302
     assert remove_entry(client, base, "subcontractors", "一時委託先") == 302
     for reference in ("IS 123456", "SOC2-2025-REMOVE"):
-        added = client.post(f"{base}/certifications", data={
-            "cert-kind": "iso27001" if reference.startswith("IS") else "soc2_type2",
-            "cert-reference": reference, "cert-issuer": "BSI",
-            "cert-valid_from": "2025-04-01", "cert-valid_until": "2028-03-31"})
+        added = client.post(
+            f"{base}/certifications",
+            data={
+                "cert-kind": "iso27001" if reference.startswith("IS") else "soc2_type2",
+                "cert-reference": reference,
+                "cert-issuer": "BSI",
+                "cert-valid_from": "2025-04-01",
+                "cert-valid_until": "2028-03-31",
+            },
+        )
         assert added.status_code == 302
     assert remove_entry(client, base, "certifications", "SOC2-2025-REMOVE") == 302
 
     # Attachments: two uploaded, one removed.
     kept_pdf, removed_pdf = minimal_pdf(2), minimal_pdf(1)
     for data, name in ((kept_pdf, "システム構成図.pdf"), (removed_pdf, "古い資料.pdf")):
-        uploaded = client.post(f"{base}/attachments",
-                               data={"file-category": "architecture",
-                                     "file-file": (io.BytesIO(data), name)},
-                               content_type="multipart/form-data")
+        uploaded = client.post(
+            f"{base}/attachments",
+            data={"file-category": "architecture", "file-file": (io.BytesIO(data), name)},
+            content_type="multipart/form-data",
+        )
         assert uploaded.status_code == 302
     assert remove_attachment(client, base, "古い資料.pdf") == 302
 
@@ -294,8 +313,9 @@ def test_the_language_chosen_before_signing_up_is_kept(client, choice):
 
     assert html_lang(client.get("/notices/")) == choice
     assert client.post("/logout").status_code == 302
-    client.post("/login", data={"email": "early.chooser@custody-giken.example.com",
-                                "password": PASSWORD})
+    client.post(
+        "/login", data={"email": "early.chooser@custody-giken.example.com", "password": PASSWORD}
+    )
     assert html_lang(client.get("/notices/")) == choice
 
 

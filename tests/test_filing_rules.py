@@ -37,8 +37,9 @@ def text(response):
 
 def field_error(body, field_id):
     """The error message shown beside the field with ``field_id``, or None."""
-    match = re.search(rf'<p class="error-message" id="{re.escape(field_id)}-error">(.*?)</p>',
-                      body, re.S)
+    match = re.search(
+        rf'<p class="error-message" id="{re.escape(field_id)}-error">(.*?)</p>', body, re.S
+    )
     return None if match is None else re.sub(r"<[^>]+>", "", match.group(1)).strip()
 
 
@@ -118,15 +119,20 @@ def test_a_blank_draft_lists_every_missing_answer_linked_to_its_field(signed_in,
     assert labels[f"/notices/{blank.id}/edit/system#system_name"] == (
         "System — System name: This is required before you submit."
     )
-    assert "Add at least one client exchange." in labels[f"/notices/{blank.id}/edit/clients#clients"]
-    assert "Attach at least one PDF document." in labels[
-        f"/notices/{blank.id}/edit/attachments#attachments"
-    ]
+    assert (
+        "Add at least one client exchange." in labels[f"/notices/{blank.id}/edit/clients#clients"]
+    )
+    assert (
+        "Attach at least one PDF document."
+        in labels[f"/notices/{blank.id}/edit/attachments#attachments"]
+    )
 
 
 def test_every_problem_link_lands_on_its_field(signed_in, blank):
-    hrefs = [href for href, _ in problem_links(text(signed_in.get(f"/notices/{blank.id}/submit")),
-                                               blank.id)]
+    hrefs = [
+        href
+        for href, _ in problem_links(text(signed_in.get(f"/notices/{blank.id}/submit")), blank.id)
+    ]
     pages = {}
     missing = []
     for href in hrefs:
@@ -230,8 +236,9 @@ def test_the_submit_page_names_the_earliest_date_and_accepts_it(app, signed_in, 
     )
 
     section = text(signed_in.get(f"/notices/{draft.id}/edit/notice"))
-    assert any(f"the earliest permitted date is {long_date(day)}" in section
-               for day in {before, after})
+    assert any(
+        f"the earliest permitted date is {long_date(day)}" in section for day in {before, after}
+    )
 
     earliest = earliest_today(app)
     signed_in.post(
@@ -310,9 +317,7 @@ def test_an_hsm_scheme_needs_its_certification_level(signed_in, draft):
 def accepted_notice(user):
     notice = complete_draft(user)
     operations.submit_notice(notice, user, now=MONDAY_NOON_JST, rules=rules())
-    db.session.execute(
-        update(Notice).where(Notice.id == notice.id).values(status=Status.ACCEPTED)
-    )
+    db.session.execute(update(Notice).where(Notice.id == notice.id).values(status=Status.ACCEPTED))
     db.session.commit()
     return notice
 
@@ -362,9 +367,7 @@ def test_a_change_may_not_refer_to_a_notice_that_is_not_accepted(signed_in, peop
     assert count(Notice) == 1
 
 
-def test_the_notice_section_refuses_a_reference_to_another_organisations_notice(
-    signed_in, people
-):
+def test_the_notice_section_refuses_a_reference_to_another_organisations_notice(signed_in, people):
     own = accepted_notice(people.provider_a_user)
     theirs = accepted_notice(people.provider_b)
     change = operations.create_draft(people.provider_a_user, "change", own.id)
@@ -438,8 +441,9 @@ def section_data(key, field, value):
     return {field: value}
 
 
-@pytest.mark.parametrize(("key", "field", "limit"), SECTION_LIMITS,
-                         ids=[f for _, f, _ in SECTION_LIMITS])
+@pytest.mark.parametrize(
+    ("key", "field", "limit"), SECTION_LIMITS, ids=[f for _, f, _ in SECTION_LIMITS]
+)
 def test_one_character_over_the_limit_is_refused_and_nothing_saved(
     signed_in, draft, key, field, limit
 ):
@@ -454,8 +458,9 @@ def test_one_character_over_the_limit_is_refused_and_nothing_saved(
     assert row(draft.id) == before
 
 
-@pytest.mark.parametrize(("key", "field", "limit"), SECTION_LIMITS,
-                         ids=[f for _, f, _ in SECTION_LIMITS])
+@pytest.mark.parametrize(
+    ("key", "field", "limit"), SECTION_LIMITS, ids=[f for _, f, _ in SECTION_LIMITS]
+)
 def test_a_value_at_the_limit_is_saved_whole(signed_in, draft, key, field, limit):
     value = "あ" * (limit - 1) + "末"
 
@@ -469,10 +474,20 @@ def test_a_value_at_the_limit_is_saved_whole(signed_in, draft, key, field, limit
 
 
 GROUP_LIMITS = [
-    ("subcontractors", "sub", "name", 200,
-     {"sub-name": "DevCo", "sub-country": "VN", "sub-function": "development"}),
-    ("subcontractors", "sub", "function", 200,
-     {"sub-name": "DevCo", "sub-country": "VN", "sub-function": "development"}),
+    (
+        "subcontractors",
+        "sub",
+        "name",
+        200,
+        {"sub-name": "DevCo", "sub-country": "VN", "sub-function": "development"},
+    ),
+    (
+        "subcontractors",
+        "sub",
+        "function",
+        200,
+        {"sub-name": "DevCo", "sub-country": "VN", "sub-function": "development"},
+    ),
     ("certifications", "cert", "reference", 100, {"cert-kind": "iso27001", "cert-reference": "I"}),
     ("certifications", "cert", "issuer", 200, {"cert-kind": "iso27001", "cert-reference": "I"}),
     ("clients", "client", "name", 200, {"client-name": "取引所"}),
@@ -480,8 +495,11 @@ GROUP_LIMITS = [
 ]
 
 
-@pytest.mark.parametrize(("group", "prefix", "field", "limit", "valid"), GROUP_LIMITS,
-                         ids=[f"{p}-{f}" for _, p, f, _, _ in GROUP_LIMITS])
+@pytest.mark.parametrize(
+    ("group", "prefix", "field", "limit", "valid"),
+    GROUP_LIMITS,
+    ids=[f"{p}-{f}" for _, p, f, _, _ in GROUP_LIMITS],
+)
 def test_group_entries_over_the_limit_are_refused(
     signed_in, draft, group, prefix, field, limit, valid
 ):
@@ -520,15 +538,20 @@ BAD_FORMATS = [
 ]
 
 
-@pytest.mark.parametrize(("key", "field", "value", "message"), BAD_FORMATS,
-                         ids=[f"{f}={v}" for _, f, v, _ in BAD_FORMATS])
+@pytest.mark.parametrize(
+    ("key", "field", "value", "message"),
+    BAD_FORMATS,
+    ids=[f"{f}={v}" for _, f, v, _ in BAD_FORMATS],
+)
 def test_invalid_numbers_and_dates_get_a_message_and_nothing_is_saved(
     signed_in, draft, key, field, value, message
 ):
     before = row(draft.id)
-    data = security_form(**{field: value}) if key == "security" else {
-        "notice_type": "new", field: value
-    }
+    data = (
+        security_form(**{field: value})
+        if key == "security"
+        else {"notice_type": "new", field: value}
+    )
 
     response = signed_in.post(f"/notices/{draft.id}/edit/{key}", data=data)
 
@@ -542,12 +565,18 @@ def test_a_certificate_period_must_not_end_before_it_starts(signed_in, draft):
 
     response = signed_in.post(
         f"/notices/{draft.id}/certifications",
-        data={"cert-kind": "iso27001", "cert-reference": "IS 1",
-              "cert-valid_from": "2026-05-01", "cert-valid_until": "2026-04-30"},
+        data={
+            "cert-kind": "iso27001",
+            "cert-reference": "IS 1",
+            "cert-valid_from": "2026-05-01",
+            "cert-valid_until": "2026-04-30",
+        },
     )
 
     assert response.status_code == 422
-    assert field_error(text(response), "cert-valid_until") == "The end must not be before the start."
+    assert (
+        field_error(text(response), "cert-valid_until") == "The end must not be before the start."
+    )
     assert row(draft.id) == before
 
     bad_date = signed_in.post(
@@ -595,10 +624,14 @@ def system_form(**changes):
 
 # Complete forms, so that the only changes are the ones named here.
 KNOWN_FIELDS = {
-    "system": (system_form(system_name="Renamed", system_version="4.0"),
-               {"system_name", "system_version"}),
-    "notice": ({"notice_type": "new", "refers_to_id": "", "planned_date": "2030-01-04"},
-               {"planned_date"}),
+    "system": (
+        system_form(system_name="Renamed", system_version="4.0"),
+        {"system_name", "system_version"},
+    ),
+    "notice": (
+        {"notice_type": "new", "refers_to_id": "", "planned_date": "2030-01-04"},
+        {"planned_date"},
+    ),
     "security": (security_form(hot_wallet_percent="7"), {"hot_wallet_percent"}),
     "declaration": (
         {"declarant_name": "佐藤 次郎", "declarant_title": "取締役", "declaration_confirmed": "y"},
@@ -623,7 +656,9 @@ def test_fields_the_form_does_not_know_are_ignored(signed_in, people, draft, key
     assert changed == expected_changes
     assert after["status"] == Status.DRAFT
     assert (after["organisation_id"], after["receipt_number"], after["version"]) == (
-        people.org_a.id, None, 1
+        people.org_a.id,
+        None,
+        1,
     )
     assert after["created_by_id"] == people.provider_a_user.id
     assert after["submitted_at"] is None and after["handler_id"] is None
@@ -636,17 +671,24 @@ def test_unknown_fields_on_list_entries_and_new_notices_are_ignored(signed_in, p
 
     signed_in.post(
         f"/notices/{draft.id}/subcontractors",
-        data={"sub-name": "DevCo", "sub-country": "VN", "sub-function": "dev",
-              "sub-notice_id": str(other.id), "notice_id": str(other.id), "sub-id": "1"},
+        data={
+            "sub-name": "DevCo",
+            "sub-country": "VN",
+            "sub-function": "dev",
+            "sub-notice_id": str(other.id),
+            "notice_id": str(other.id),
+            "sub-id": "1",
+        },
     )
     signed_in.post(
         f"/notices/{draft.id}/clients",
-        data={"client-name": "未登録取引所", "client-registration_number": "関東財務局長 第00001号",
-              "client-notice_id": str(other.id)},
+        data={
+            "client-name": "未登録取引所",
+            "client-registration_number": "関東財務局長 第00001号",
+            "client-notice_id": str(other.id),
+        },
     )
-    response = signed_in.post(
-        "/notices/new", data={"notice_type": "new", **forged(people)}
-    )
+    response = signed_in.post("/notices/new", data={"notice_type": "new", **forged(people)})
 
     assert response.status_code == 302
     db.session.expire_all()
@@ -656,5 +698,8 @@ def test_unknown_fields_on_list_entries_and_new_notices_are_ignored(signed_in, p
     assert len(other.clients) == 1
     new = db.session.scalars(select(Notice).order_by(Notice.id.desc()).limit(1)).one()
     assert (new.organisation_id, new.status, new.receipt_number, new.version) == (
-        people.org_a.id, Status.DRAFT, None, 1
+        people.org_a.id,
+        Status.DRAFT,
+        None,
+        1,
     )

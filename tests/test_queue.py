@@ -384,14 +384,25 @@ GARBAGE = {
     "id infinite": cursor('["2026-01-01", 1e400]'),
     "id too large": cursor(f'["2026-01-01", {10**30}]'),
 }
+OVERFLOW = pytest.mark.xfail(
+    strict=True,
+    reason="BUG: app/review/queue.py decode_cursor lets int(1e400) raise OverflowError and "
+    "passes ids beyond the INTEGER range to the database: 500 instead of the first page",
+)
 
 
 @pytest.mark.parametrize("sort", ["deadline", "received", "provider"])
-@pytest.mark.parametrize("after", list(GARBAGE), ids=list(GARBAGE))
+@pytest.mark.parametrize(
+    "after",
+    [pytest.param(k, marks=OVERFLOW if k.startswith("id ") and k != "id not a number" else ())
+     for k in GARBAGE],
+)
 def test_a_garbage_cursor_does_not_break_the_queue(reviewer, sortable, sort, after):
     response = reviewer.get("/review/", query_string={"status": "all", "sort": sort,
                                                       "after": GARBAGE[after]})
     assert response.status_code == 200
+    rows = ROW.findall(response.get_data(as_text=True))
+    assert rows == expected_order(sortable, sort) or rows == []
 
 
 # --- statements per page --------------------------------------------------------------------
@@ -449,3 +460,11 @@ def test_the_queue_costs_the_same_statements_for_5_or_60_notices(reviewer, peopl
 
     assert len(many) == len(few), "\n\n".join(many)
     assert len(few) == STATEMENTS[BACKEND], "\n\n".join(few)
+
+
+def test_print(reviewer, people):
+    seed(people, [people.reviewer], 5)
+    with counting_statements() as few:
+        reviewer.get("/review/")
+    print("\n----\n".join(few))
+    assert 0

@@ -133,11 +133,15 @@ def test_concurrent_submissions_get_unique_numbers_without_gaps(app, database_ur
 
     db.session.expire_all()
     stored = dict(db.session.execute(select(Notice.id, Notice.receipt_number)).all())
-    assert stored == {notice_id: number for _, _, pairs, _ in reports
-                      for notice_id, number in pairs}
-    assert db.session.scalar(
-        select(func.count()).select_from(Notice).where(Notice.status == Status.SUBMITTED)
-    ) == TOTAL
+    assert stored == {
+        notice_id: number for _, _, pairs, _ in reports for notice_id, number in pairs
+    }
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(Notice).where(Notice.status == Status.SUBMITTED)
+        )
+        == TOTAL
+    )
     assert db.session.get(ReceiptCounter, 2026).last_number == TOTAL
     assert db.session.scalar(select(func.count()).select_from(NoticeVersion)) == TOTAL
     events = db.session.scalars(

@@ -18,12 +18,10 @@ from app.files import storage
 from app.filing import operations
 from app.filing.models import (
     Attachment,
-    Certification,
     Notice,
     NoticeClient,
     NoticeVersion,
     ReceiptCounter,
-    Subcontractor,
 )
 from app.history.models import NoticeEvent
 from tests.filing_helpers import attach_pdf, complete_draft, minimal_pdf, rules
@@ -145,8 +143,13 @@ def with_groups(notice):
     operations.add_subcontractor(notice, {"name": "OpsCo", "country": "JP", "function": "ops"})
     operations.add_certification(
         notice,
-        {"kind": "iso27001", "reference": "IS 1", "issuer": "", "valid_from": None,
-         "valid_until": None},
+        {
+            "kind": "iso27001",
+            "reference": "IS 1",
+            "issuer": "",
+            "valid_from": None,
+            "valid_until": None,
+        },
     )
     db.session.commit()
     return notice
@@ -207,8 +210,13 @@ def notice_state(notice_id):
 
 
 def test_the_snapshot_is_canonical_json_whose_sha256_is_the_fingerprint(draft, people):
-    second = attach_pdf(draft, people.provider_a_user, data=minimal_pdf(3), filename="b.pdf",
-                        category="security_assessment")
+    second = attach_pdf(
+        draft,
+        people.provider_a_user,
+        data=minimal_pdf(3),
+        filename="b.pdf",
+        category="security_assessment",
+    )
     db.session.commit()
 
     version = submit(draft, people.provider_a_user, MONDAY_NOON_JST)
@@ -223,7 +231,9 @@ def test_the_snapshot_is_canonical_json_whose_sha256_is_the_fingerprint(draft, p
     assert len(attachments) == 2 and attachments[1].id == second.id
     assert [a["sha256"] for a in data["attachments"]] == [a.sha256 for a in attachments]
     for attachment in attachments:
-        assert attachment.sha256 == hashlib.sha256(storage().get(attachment.storage_key)).hexdigest()
+        assert (
+            attachment.sha256 == hashlib.sha256(storage().get(attachment.storage_key)).hexdigest()
+        )
     assert data["filing"]["receipt_number"] == draft.receipt_number
     assert data["filing"]["received_at"] == "2026-06-01T12:00:00+09:00"
     assert data["provider"]["name_ja"] == people.org_a.name_ja
@@ -263,7 +273,9 @@ def test_editing_the_profile_after_submission_leaves_the_filed_snapshot(
 
     response = client.post(
         "/organisation",
-        data=organisation_form(people.org_a, name_ja="改名後株式会社", address="大阪府大阪市北区1-1"),
+        data=organisation_form(
+            people.org_a, name_ja="改名後株式会社", address="大阪府大阪市北区1-1"
+        ),
     )
 
     assert response.status_code == 302
@@ -435,9 +447,7 @@ def test_withdrawing_needs_a_reason_and_records_it(signed_in, draft, people):
     assert done.location.endswith(f"/notices/{draft.id}")
     db.session.expire_all()
     assert draft.status == Status.WITHDRAWN
-    event = db.session.scalars(
-        select(NoticeEvent).where(NoticeEvent.action == "withdraw")
-    ).one()
+    event = db.session.scalars(select(NoticeEvent).where(NoticeEvent.action == "withdraw")).one()
     assert (event.comment, event.actor_id) == (reason, people.provider_a_user.id)
     assert (event.from_status, event.to_status) == ("submitted", "withdrawn")
     page = signed_in.get(f"/notices/{draft.id}").get_data(as_text=True)
@@ -515,9 +525,18 @@ def every_url(notice):
         ("GET", f"/notices/{n}", None),
         ("GET", f"/notices/{n}/receipt", None),
         ("GET", f"/notices/{n}/edit", None),
-        *[("GET", f"/notices/{n}/edit/{key}", None) for key in (
-            "provider", "notice", "system", "clients", "security", "attachments", "declaration"
-        )],
+        *[
+            ("GET", f"/notices/{n}/edit/{key}", None)
+            for key in (
+                "provider",
+                "notice",
+                "system",
+                "clients",
+                "security",
+                "attachments",
+                "declaration",
+            )
+        ],
         ("POST", f"/notices/{n}/edit/system", {"system_name": "B was here"}),
         ("POST", f"/notices/{n}/edit/declaration", {"declarant_name": "B"}),
         ("GET", f"/notices/{n}/submit", None),
@@ -527,8 +546,11 @@ def every_url(notice):
         ("POST", f"/notices/{n}/delete", {}),
         ("POST", f"/notices/{n}/clients", {"client-name": "B's exchange"}),
         ("POST", f"/notices/{n}/clients/{client_id}/remove", {}),
-        ("POST", f"/notices/{n}/subcontractors",
-         {"sub-name": "B", "sub-country": "JP", "sub-function": "spy"}),
+        (
+            "POST",
+            f"/notices/{n}/subcontractors",
+            {"sub-name": "B", "sub-country": "JP", "sub-function": "spy"},
+        ),
         ("POST", f"/notices/{n}/subcontractors/{sub_id}/remove", {}),
         ("POST", f"/notices/{n}/certifications", {"cert-kind": "other", "cert-reference": "B"}),
         ("POST", f"/notices/{n}/certifications/{cert_id}/remove", {}),
@@ -545,9 +567,7 @@ URL_COUNT = 27
 
 @pytest.mark.parametrize("filed", [False, True], ids=["draft", "submitted"])
 @pytest.mark.parametrize("index", range(URL_COUNT))
-def test_provider_b_gets_404_on_every_url_of_a_notice(
-    client, auth, people, draft, filed, index
-):
+def test_provider_b_gets_404_on_every_url_of_a_notice(client, auth, people, draft, filed, index):
     with_groups(draft)
     if filed:
         submit(draft, people.provider_a_user, MONDAY_NOON_JST)

@@ -22,6 +22,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "public.register",
         "public.register_csv",
         "public.register_json",
+        "acknowledgements.verify",
+        "acknowledgements.verify_upload",
     }
 )
 

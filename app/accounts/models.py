@@ -60,7 +60,7 @@ class Organisation(db.Model):
     kind: Mapped[OrganisationKind] = mapped_column(
         enum_column(OrganisationKind, "organisation_kind"), default=OrganisationKind.DOMESTIC
     )
-    name_ja: Mapped[str] = mapped_column(String(NAME_MAX))
+    name_ja: Mapped[str] = mapped_column(String(NAME_MAX), index=True)
     name_en: Mapped[str] = mapped_column(String(NAME_MAX), default="")
     corporate_number: Mapped[str | None] = mapped_column(String(13), unique=True)
     country: Mapped[str] = mapped_column(String(2), default="JP")

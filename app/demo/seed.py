@@ -740,12 +740,12 @@ class _Seeder:
         self.file(rows, notice, status, provider, submitted, refers_to, clients)
         rows["notices"].append(notice)
 
-    def snapshot_base(self, provider, notice) -> dict:
-        """build_snapshot's result for a notice of this provider about this system."""
+    def snapshot_template(self, provider, notice) -> "_SnapshotTemplate":
+        """build_snapshot's result for this provider's system, ready to be filled in."""
         key = notice["system_name"]
-        base = provider["snapshots"].get(key)
-        if base is None:
-            template = SimpleNamespace(
+        template = provider["snapshots"].get(key)
+        if template is None:
+            example = SimpleNamespace(
                 **notice,
                 refers_to=None,
                 clients=[],
@@ -753,11 +753,11 @@ class _Seeder:
                 subcontractors=[],
                 attachments=[],
             )
-            template.submitted_at = self.now
-            base = provider["snapshots"][key] = build_snapshot(
-                template, provider["profile"], version=1
+            example.submitted_at = self.now
+            template = provider["snapshots"][key] = _SnapshotTemplate(
+                build_snapshot(example, provider["profile"], version=1)
             )
-        return base
+        return template
 
     def accepted_before(self, organisation_id, moment):
         for entry in reversed(self.accepted_by_org.get(organisation_id, [])[-20:]):
@@ -778,7 +778,7 @@ class _Seeder:
             planned_date=_add_business_days(day, self.advance_days)
             + timedelta(days=rng.randint(0, 90)),
         )
-        base = self.snapshot_base(provider, notice)
+        template = self.snapshot_template(provider, notice)
         received_at = calendar.to_jst(submitted).isoformat()
         clients_snapshot = [
             {"registration_number": c.registration_number, "name": c.name_ja, "name_en": c.name_en}
@@ -898,30 +898,21 @@ class _Seeder:
             current = target
             if step in ("submit", "respond"):
                 versions += 1
-                # What build_snapshot gives for this notice: the provider's constant parts
-                # made by it once, the parts that differ from notice to notice set here.
-                content = {
-                    **base,
-                    "filing": {
-                        **base["filing"],
+                snapshot = template.fill(
+                    filing={
                         "receipt_number": notice["receipt_number"],
                         "received_at": received_at,
                         "version": versions,
                     },
-                    "notice": {
-                        **base["notice"],
+                    notice={
                         "notice_type": notice["notice_type"],
                         "refers_to": refers_to[1] if refers_to else None,
                         "planned_date": notice["planned_date"].isoformat(),
                     },
-                    "system": {**base["system"], "system_version": notice["system_version"]},
-                    "security": {
-                        **base["security"],
-                        "pentest_date": notice["pentest_date"].isoformat(),
-                    },
-                    "clients": clients_snapshot,
-                }
-                snapshot = canonical_json(content)
+                    system={"system_version": notice["system_version"]},
+                    security={"pentest_date": notice["pentest_date"].isoformat()},
+                    clients=clients_snapshot,
+                )
                 rows["versions"].append(
                     {
                         "notice_id": notice_id,
@@ -937,3 +928,42 @@ class _Seeder:
             self.accepted_by_org.setdefault(provider["id"], []).append(
                 (notice_id, notice["receipt_number"], notice["decided_at"])
             )
+
+
+class _Canonical:
+    """canonical_json of a dict whose few changing values are given at each call.
+
+    With sorted keys and no spaces, the canonical form of an object is "{", then each
+    '"key":value' in key order joined by ",", then "}"; so the unchanging values are
+    serialised once and the output is byte for byte canonical_json of the whole."""
+
+    def __init__(self, values: dict):
+        self.keys = sorted(values)
+        self.parts = {key: canonical_json(value) for key, value in values.items()}
+        self.prefixes = {key: canonical_json(key) + b":" for key in self.keys}
+
+    def dump(self, changed: dict[str, bytes]) -> bytes:
+        parts, prefixes = self.parts, self.prefixes
+        return (
+            b"{"
+            + b",".join(prefixes[key] + changed.get(key, parts[key]) for key in self.keys)
+            + b"}"
+        )
+
+
+class _SnapshotTemplate:
+    """A provider's snapshot (from build_snapshot) with the per-notice fields to fill."""
+
+    NESTED = ("filing", "notice", "system", "security")
+
+    def __init__(self, snapshot: dict):
+        self.top = _Canonical(snapshot)
+        self.nested = {name: _Canonical(snapshot[name]) for name in self.NESTED}
+
+    def fill(self, *, clients: list, **nested: dict) -> bytes:
+        changed = {"clients": canonical_json(clients)}
+        for name, values in nested.items():
+            changed[name] = self.nested[name].dump(
+                {key: canonical_json(value) for key, value in values.items()}
+            )
+        return self.top.dump(changed)

@@ -178,6 +178,7 @@ class Notice(db.Model):
         Index("ix_notices_status_deadline", "status", "review_deadline", "id"),
         Index("ix_notices_submitted_at", "submitted_at", "id"),
         Index("ix_notices_handler_status", "handler_id", "status"),
+        Index("ix_notices_status_decided", "status", "decided_at", "id"),
     )
 
     @property

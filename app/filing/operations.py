@@ -12,6 +12,8 @@ from ..domain.fingerprint import canonical_json, fingerprint
 from ..domain.pdfcheck import RejectedFile, check_pdf, check_size, safe_display_name
 from ..domain.workflow import Action, Status, TransitionRefused
 from ..extensions import db
+from ..acknowledgements import operations as acknowledgements
+from ..acknowledgements.models import DocumentKind
 from ..mail import outbox
 from ..reference import exchange_by_number
 from .completeness import Problem, find_problems
@@ -279,6 +281,7 @@ def submit_notice(notice: Notice, user, *, now: datetime, rules: FilingRules) ->
         },
     )
     version = record_version(notice, user, number=1)
+    acknowledgements.issue(notice, DocumentKind.RECEIPT)
     outbox.notify_provider(notice, "received")
     outbox.notify_staff(notice, "new_submission")
     return version

@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..accounts.access import provider_required
+from ..acknowledgements import operations as acknowledgements
 from ..domain import calendar
 from ..domain.workflow import Side, Status, TransitionRefused, allowed_actions, provider_status
 from ..extensions import db
@@ -57,6 +58,7 @@ def receipt(notice_id):
     first = notice.versions[0]
     return render_template(
         "filing/receipt.html",
+        acknowledgements=acknowledgements.for_notice(notice),
         notice=notice,
         version=first,
         snapshot=json.loads(first.snapshot),
@@ -98,6 +100,7 @@ def show_page(notice, response_form=None):
         response_form=response_form or ResponseForm(version=notice.version),
         requests=requests,
         decision=decision,
+        acknowledgements=acknowledgements.for_notice(notice),
     )
 
 

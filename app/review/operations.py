@@ -14,6 +14,8 @@ from ..filing.models import Notice
 from ..filing.operations import FilingRules, record_version, store_attachment
 from ..filing.transitions import apply_transition, ensure_current
 from ..history.operations import record_event
+from ..acknowledgements import operations as acknowledgements
+from ..acknowledgements.models import DocumentKind
 from ..mail import outbox
 from .models import Decision, InformationRequest, Outcome
 
@@ -89,6 +91,7 @@ def request_information(
     )
     db.session.add(request)
     db.session.flush()
+    acknowledgements.issue(notice, DocumentKind.INFORMATION_REQUEST, request=request)
     outbox.notify_provider(notice, "information_requested", request=request)
     return request
 
@@ -215,6 +218,7 @@ def confirm_decision(notice: Notice, actor, *, now: datetime, expected_version: 
     decision.checked_by_id = actor.id
     decision.checked_at = now
     db.session.flush()
+    acknowledgements.issue(notice, DocumentKind.DECISION, decision=decision)
     outbox.notify_provider(notice, "decided", decision=decision)
     return decision
 

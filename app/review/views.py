@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..accounts.access import review_staff_required
+from ..acknowledgements import operations as acknowledgements
 from ..accounts.models import REVIEW_ROLES, Role, User
 from ..domain import calendar
 from ..domain.workflow import Side, Status, allowed_actions
@@ -100,6 +101,7 @@ def notice_page(notice: Notice, **forms_given):
         requests=requests,
         decisions=decisions,
         days_left=days_left(notice, _today()),
+        acknowledgements=acknowledgements.for_notice(notice),
         **defaults,
     )
 

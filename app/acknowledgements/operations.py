@@ -1,0 +1,129 @@
+"""Issuing acknowledgements inside the unit of work of the event they acknowledge.
+
+The document is rendered from plain values taken from the filed snapshot (never from
+live ORM objects), stored with its SHA-256, and never regenerated: a rollback of the
+event discards it with everything else."""
+
+import hashlib
+import json
+from urllib.parse import urlencode
+
+from flask import current_app
+from flask_babel import force_locale
+from sqlalchemy import select
+
+from .. import labels
+from ..domain import calendar
+from ..extensions import db
+from ..filing.models import Notice
+from .codes import new_verification_code
+from .models import Acknowledgement, DocumentKind
+from .render import render_acknowledgement
+
+
+def verification_url(receipt_number: str, code: str) -> str:
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return f"{base}/verify?{urlencode({'number': receipt_number, 'code': code})}"
+
+
+def _label(table, value) -> dict:
+    out = {}
+    for language in ("ja", "en"):
+        with force_locale(language):
+            out[language] = str(table.get(value, value))
+    return out
+
+
+def _document(notice: Notice, kind: DocumentKind, code: str, *, decision=None, request=None):
+    version = notice.latest_version
+    snapshot = json.loads(version.snapshot)
+    provider = snapshot["provider"]
+    doc = {
+        "kind": kind.value,
+        "issuer": current_app.config["ISSUER_NAME"],
+        "demo": bool(current_app.config["DEMO"]),
+        "receipt_number": notice.receipt_number,
+        "received_at": _aware(notice.submitted_at),
+        "issued_at": calendar.utcnow(),
+        "provider": {
+            "name_ja": provider["name_ja"],
+            "name_en": provider["name_en"],
+            "corporate_number": provider.get("corporate_number"),
+            "lei": provider.get("lei"),
+            "country": provider.get("country") or "JP",
+        },
+        "system": {
+            "name": snapshot["system"]["system_name"],
+            "version": snapshot["system"]["system_version"],
+        },
+        "notice_type": _label(labels.NOTICE_TYPE, snapshot["notice"]["notice_type"]),
+        "planned_date": notice.planned_date,
+        "attachments": [
+            {
+                "name": a["display_name"],
+                "category": _label(labels.ATTACHMENT_CATEGORY, a["category"])["en"],
+                "size": a["size"],
+                "sha256": a["sha256"],
+            }
+            for a in snapshot["attachments"]
+        ],
+        "fingerprint": version.fingerprint,
+        "verification_code": code,
+        "verification_url": verification_url(notice.receipt_number, code),
+        "notice_json": version.snapshot.encode("utf-8"),
+    }
+    if decision is not None:
+        doc["decision"] = {
+            "outcome": "accepted" if decision.outcome == "accept" else "returned",
+            "decided_at": _aware(decision.checked_at),
+            "reasons": decision.reasons,
+        }
+    if request is not None:
+        doc["request"] = {"comment": request.comment, "reply_by": request.reply_by}
+    return doc, version.number
+
+
+def _aware(moment):
+    return moment if moment.tzinfo else moment.replace(tzinfo=calendar.utcnow().tzinfo)
+
+
+def issue(notice: Notice, kind: DocumentKind, *, decision=None, request=None) -> Acknowledgement:
+    """Render and keep one acknowledgement; flushes, the caller commits with its event."""
+    code = new_verification_code()
+    doc, version_number = _document(notice, kind, code, decision=decision, request=request)
+    pdf = render_acknowledgement(doc, timeout=current_app.config["PDF_RENDER_TIMEOUT"])
+    acknowledgement = Acknowledgement(
+        notice_id=notice.id,
+        kind=kind,
+        receipt_number=notice.receipt_number,
+        verification_code=code,
+        notice_version=version_number,
+        issued_at=doc["issued_at"],
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        size=len(pdf),
+        pdf=pdf,
+    )
+    db.session.add(acknowledgement)
+    db.session.flush()
+    return acknowledgement
+
+
+def for_notice(notice: Notice) -> list[Acknowledgement]:
+    return db.session.scalars(
+        select(Acknowledgement)
+        .where(Acknowledgement.notice_id == notice.id)
+        .order_by(Acknowledgement.id)
+    ).all()
+
+
+def find(receipt_number: str, code: str) -> Acknowledgement | None:
+    return db.session.scalar(
+        select(Acknowledgement).where(
+            Acknowledgement.receipt_number == receipt_number,
+            Acknowledgement.verification_code == code,
+        )
+    )
+
+
+def find_by_hash(sha256: str) -> Acknowledgement | None:
+    return db.session.scalar(select(Acknowledgement).where(Acknowledgement.sha256 == sha256))

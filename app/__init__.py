@@ -28,6 +28,7 @@ def create_app(test_config=None) -> Flask:
 def import_models():
     """Every model module, so that metadata (and Alembic) sees every table."""
     from .accounts import models as _accounts  # noqa: F401
+    from .accounts import sessions as _sessions  # noqa: F401
     from .acknowledgements import models as _acknowledgements  # noqa: F401
     from .filing import models as _filing  # noqa: F401
     from .history import models as _history  # noqa: F401

@@ -30,6 +30,8 @@ INT_SETTINGS = (
     "MAIL_PORT",
     "MAIL_TIMEOUT",
     "MAIL_MAX_ATTEMPTS",
+    "SESSION_IDLE_MINUTES",
+    "SESSION_ABSOLUTE_HOURS",
 )
 
 
@@ -55,6 +57,8 @@ class Defaults:
     MAX_CONTENT_LENGTH = 21 * 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 1024 * 1024
     INVITATION_DAYS = 7
+    SESSION_IDLE_MINUTES = 30
+    SESSION_ABSOLUTE_HOURS = 12
     STORAGE_BACKEND = "local"
     STORAGE_PATH = None  # instance/files
     EXCHANGE_REGISTER_PATH = None  # the shipped sample list

@@ -461,10 +461,3 @@ def test_the_queue_costs_the_same_statements_for_5_or_60_notices(reviewer, peopl
     assert len(many) == len(few), "\n\n".join(many)
     assert len(few) == STATEMENTS[BACKEND], "\n\n".join(few)
 
-
-def test_print(reviewer, people):
-    seed(people, [people.reviewer], 5)
-    with counting_statements() as few:
-        reviewer.get("/review/")
-    print("\n----\n".join(few))
-    assert 0

@@ -6,8 +6,9 @@ from flask import abort, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from ..extensions import db, login_manager
-from .models import REVIEW_ROLES, Role, User
+from ..extensions import login_manager
+from . import sessions
+from .models import REVIEW_ROLES, Role
 
 # Every other endpoint requires a signed-in user.
 PUBLIC_ENDPOINTS = frozenset(
@@ -36,13 +37,10 @@ def init_app(app):
 
     @login_manager.user_loader
     def load_user(session_id: str):
-        user_id, _, nonce = session_id.partition(":")
-        if not user_id.isdigit():
+        user_id, _, token = session_id.partition(":")
+        if not user_id.isdigit() or not token:
             return None
-        user = db.session.get(User, int(user_id))
-        if user is None or not user.active or user.session_nonce != nonce:
-            return None
-        return user
+        return sessions.resume(int(user_id), token)
 
     @app.before_request
     def _require_login():

@@ -122,8 +122,11 @@ class User(UserMixin, db.Model):
         ),
     )
 
+    # Set for the request by sessions.start or sessions.resume; never stored.
+    session_token = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_nonce}"
+        return f"{self.id}:{self.session_token}"
 
     @property
     def is_active(self) -> bool:

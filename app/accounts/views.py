@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from ..core.redirects import safe_next
 from ..extensions import db
-from . import operations
+from . import operations, sessions
 from .access import administrator_required, provider_admin_required, provider_required
 from .forms import (
     AcceptInvitationForm,
@@ -32,6 +32,8 @@ def _start_session(user: User) -> None:
     session.clear()
     if lang:
         session["lang"] = lang
+    sessions.start(user)
+    db.session.commit()
     login_user(user)
 
 
@@ -52,10 +54,18 @@ def login():
 
 
 def logout():
+    sessions.end(getattr(current_user, "session_token", None))
+    db.session.commit()
     logout_user()
     session.clear()
     flash(_("You have signed out."), "info")
     return redirect(url_for("accounts.login"))
+
+
+def extend_session():
+    """Called by the idle warning's "stay signed in" button: restarts the idle clock."""
+    sessions.extend(current_user.session_token)
+    return {"idle_seconds": int(sessions.idle_limit().total_seconds())}
 
 
 def register():

@@ -1,0 +1,109 @@
+"""Server-side sign-in sessions: a cookie is only as good as its row.
+
+Flask's signed cookie alone cannot be revoked, so each sign-in gets a row; the cookie
+carries a random token whose hash names the row. Signing out, the idle and absolute
+timeouts, a password change and disabling the account (which rotates the user's
+nonce) end the row, and with it every copy of the cookie."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import ForeignKey, String, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from ..models import UTCDateTime, utcnow
+from .models import User
+
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+class SignInSession(db.Model):
+    __tablename__ = "sign_in_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The user's nonce at sign-in: rotating it ends every session of the user.
+    user_nonce: Mapped[str] = mapped_column(String(64))
+    created_at = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    last_seen_at = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    ended_at = mapped_column(UTCDateTime(), nullable=True)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _aware(moment):
+    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
+
+
+def start(user: User) -> str:
+    """Open a session row for a sign-in; returns the token the cookie will carry."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        SignInSession(token_hash=_hash(token), user_id=user.id, user_nonce=user.session_nonce)
+    )
+    db.session.flush()
+    user.session_token = token
+    return token
+
+
+def idle_limit() -> timedelta:
+    return timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
+
+
+def absolute_limit() -> timedelta:
+    return timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"])
+
+
+def resume(user_id: int, token: str) -> User | None:
+    """The user of a live session, or None; keeps the idle clock running."""
+    row = db.session.scalar(
+        db.select(SignInSession).where(SignInSession.token_hash == _hash(token))
+    )
+    if row is None or row.user_id != user_id or row.ended_at is not None:
+        return None
+    now = utcnow()
+    if now - _aware(row.created_at) > absolute_limit():
+        return None
+    if now - _aware(row.last_seen_at) > idle_limit():
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or user.session_nonce != row.user_nonce:
+        return None
+    if now - _aware(row.last_seen_at) > TOUCH_EVERY:
+        touch(row.id, now)
+    user.session_token = token
+    return user
+
+
+def touch(session_id: int, now=None) -> None:
+    # Its own short transaction: a GET request commits nothing else.
+    with db.engine.begin() as connection:
+        connection.execute(
+            update(SignInSession)
+            .where(SignInSession.id == session_id)
+            .values(last_seen_at=now or utcnow())
+        )
+
+
+def extend(token: str) -> None:
+    row = db.session.scalar(
+        db.select(SignInSession).where(SignInSession.token_hash == _hash(token))
+    )
+    if row is not None:
+        touch(row.id)
+
+
+def end(token: str | None) -> None:
+    if not token:
+        return
+    db.session.execute(
+        update(SignInSession)
+        .where(SignInSession.token_hash == _hash(token), SignInSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )

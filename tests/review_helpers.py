@@ -85,8 +85,9 @@ def assign(notice, actor, assignee):
     return notice
 
 
-def request_info(notice, actor, *, comment="Send the penetration test report.", today=None,
-                 reply_by=None):
+def request_info(
+    notice, actor, *, comment="Send the penetration test report.", today=None, reply_by=None
+):
     today = today or jst_today()
     return review_ops.request_information(
         notice,
@@ -129,7 +130,10 @@ def confirm(notice, actor, *, now=None):
 
 def send_back(notice, actor, *, comment="Check the key custody section again.", now=None):
     return review_ops.send_back(
-        notice, actor, comment=comment, now=now or calendar.utcnow(),
+        notice,
+        actor,
+        comment=comment,
+        now=now or calendar.utcnow(),
         expected_version=notice.version,
     )
 
@@ -166,8 +170,12 @@ def notice_at(status, people, **overrides) -> Notice:
         "take": lambda: take(notice, people.reviewer),
         "request": lambda: request_info(notice, people.reviewer),
         "propose": lambda: propose(notice, people.reviewer),
-        "propose_return": lambda: propose(notice, people.reviewer, outcome="return",
-                                          reasons="The key custody section is incomplete."),
+        "propose_return": lambda: propose(
+            notice,
+            people.reviewer,
+            outcome="return",
+            reasons="The key custody section is incomplete.",
+        ),
         "confirm": lambda: confirm(notice, people.supervisor),
         "withdraw": lambda: withdraw(notice, provider),
     }
@@ -178,8 +186,16 @@ def notice_at(status, people, **overrides) -> Notice:
     return notice
 
 
-def filed_notice(organisation, creator, *, status=Status.SUBMITTED, received=None,
-                 deadline=None, handler=None, **values) -> Notice:
+def filed_notice(
+    organisation,
+    creator,
+    *,
+    status=Status.SUBMITTED,
+    received=None,
+    deadline=None,
+    handler=None,
+    **values,
+) -> Notice:
     """A filed notice inserted directly: numbered, received, clocked; no versions or events.
     ``values`` are further columns (``system_name``, ``receipt_date``, ``decided_at``...)."""
     received = received or calendar.utcnow()
@@ -221,22 +237,25 @@ def state_of(notice_id: int) -> dict:
     db.session.expire_all()
     return {
         "notice": _rows(Notice, Notice.id == notice_id, order_by=Notice.id),
-        "events": _rows(NoticeEvent, NoticeEvent.notice_id == notice_id,
-                        order_by=NoticeEvent.sequence),
+        "events": _rows(
+            NoticeEvent, NoticeEvent.notice_id == notice_id, order_by=NoticeEvent.sequence
+        ),
         "decisions": _rows(Decision, Decision.notice_id == notice_id, order_by=Decision.id),
-        "requests": _rows(InformationRequest, InformationRequest.notice_id == notice_id,
-                          order_by=InformationRequest.id),
-        "versions": _rows(NoticeVersion, NoticeVersion.notice_id == notice_id,
-                          order_by=NoticeVersion.number),
-        "attachments": _rows(Attachment, Attachment.notice_id == notice_id,
-                             order_by=Attachment.id),
+        "requests": _rows(
+            InformationRequest,
+            InformationRequest.notice_id == notice_id,
+            order_by=InformationRequest.id,
+        ),
+        "versions": _rows(
+            NoticeVersion, NoticeVersion.notice_id == notice_id, order_by=NoticeVersion.number
+        ),
+        "attachments": _rows(Attachment, Attachment.notice_id == notice_id, order_by=Attachment.id),
     }
 
 
 def events_of(notice_id: int) -> list[NoticeEvent]:
     return db.session.scalars(
-        select(NoticeEvent).where(NoticeEvent.notice_id == notice_id)
-        .order_by(NoticeEvent.sequence)
+        select(NoticeEvent).where(NoticeEvent.notice_id == notice_id).order_by(NoticeEvent.sequence)
     ).all()
 
 

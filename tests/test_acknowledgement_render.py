@@ -42,7 +42,6 @@ from app.acknowledgements.render import (
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE_DIR = PROJECT_ROOT / "templates" / "acknowledgements"
 RECEIPT_NUMBER = "AN-2026-000123"
 ISSUER = "金融庁 Financial Services Agency"
 LONG_WORD = "x" * 20_000
@@ -333,8 +332,16 @@ def test_hostile_content_adds_no_file_and_no_link(hostile_pdf):
         assert not [annot for annot in annotations if annot.get("/Subtype") == "/Link"]
 
 
-def test_templates_make_no_links_and_mark_nothing_safe():
-    for path in TEMPLATE_DIR.iterdir():
+PDF_TEMPLATES = [
+    *render.TEMPLATES.values(),
+    "acknowledgements/base.html",
+    render.STYLESHEET,
+]
+
+
+def test_pdf_templates_make_no_links_and_mark_nothing_safe():
+    for name in PDF_TEMPLATES:
+        path = render.TEMPLATES_DIR / name
         source = path.read_text()
         assert not re.search(r"<a[\s>]", source, re.IGNORECASE), path
         assert not re.search(r"\|\s*safe\b|Markup", source), path

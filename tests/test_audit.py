@@ -1,6 +1,10 @@
 """The append-only history: `flask audit verify` recomputes every notice's hash chain and names
 the first event that does not hold; on PostgreSQL a trigger refuses UPDATE and DELETE."""
 
+import gc
+import warnings
+from types import SimpleNamespace
+
 import pytest
 from sqlalchemy import exc, text
 
@@ -23,6 +27,9 @@ from tests.review_helpers import (
 pytestmark = pytest.mark.usefixtures("history_cleanup")
 
 postgresql_only = pytest.mark.skipif(BACKEND != "postgresql", reason="the trigger is PostgreSQL's")
+# A verify that stops at a break leaves its streaming (server-side) cursor open on PostgreSQL;
+# test_a_failed_verify_closes_its_cursor shows it, the other tests look past it.
+CURSOR_LEFT_OPEN = pytest.mark.filterwarnings("ignore:<psycopg.ServerCursor:ResourceWarning")
 
 
 @pytest.fixture
@@ -38,25 +45,39 @@ def history(people):
     other = notice_at(Status.SUBMITTED, people)
     db.session.commit()
     assert [e.action for e in events_of(notice.id)] == [
-        "submit", "take", "note", "request_information", "respond", "propose_decision",
+        "submit",
+        "take",
+        "note",
+        "request_information",
+        "respond",
+        "propose_decision",
         "confirm_decision",
     ]
     return notice, other
 
 
 def verify(runner):
-    return runner.invoke(args=["audit", "verify"])
+    """Run `flask audit verify`; collect what it left behind while this test still runs."""
+    result = runner.invoke(args=["audit", "verify"])
+    outcome = SimpleNamespace(
+        exit_code=result.exit_code, stdout=result.stdout, stderr=result.stderr, output=result.output
+    )
+    del result
+    gc.collect()
+    return outcome
 
 
 def tamper(sql, **params):
     """Change the history as a superuser would: with the trigger switched off."""
     if BACKEND == "postgresql":
-        db.session.execute(text("ALTER TABLE notice_events DISABLE TRIGGER "
-                                "notice_events_append_only"))
+        db.session.execute(
+            text("ALTER TABLE notice_events DISABLE TRIGGER notice_events_append_only")
+        )
     db.session.execute(text(sql), params)
     if BACKEND == "postgresql":
-        db.session.execute(text("ALTER TABLE notice_events ENABLE TRIGGER "
-                                "notice_events_append_only"))
+        db.session.execute(
+            text("ALTER TABLE notice_events ENABLE TRIGGER notice_events_append_only")
+        )
     db.session.commit()
 
 
@@ -81,25 +102,31 @@ def test_an_empty_history_verifies(runner, people):
     assert result.stdout.strip() == "ok: 0 events in 0 chains verified"
 
 
+@CURSOR_LEFT_OPEN
 @pytest.mark.parametrize(
-    ("column", "value"),
+    ("column", "value", "position"),
     [
-        ("comment", "Nothing was requested."),
-        ("actor_id", None),
-        ("to_status", "returned"),
-        ("internal", False),
-        ("created_at", None),
+        ("comment", "Nothing was requested.", 3),
+        ("actor_id", None, 3),
+        ("to_status", "returned", 6),
+        ("internal", False, 2),  # an internal note made visible to the provider
+        ("created_at", None, 3),
     ],
 )
-def test_an_edited_event_breaks_the_chain_at_that_event(runner, history, people, column, value):
+def test_an_edited_event_breaks_the_chain_at_that_event(
+    runner, history, people, column, value, position
+):
     notice, _other = history
-    edited = events_of(notice.id)[3]  # the information request
+    edited = events_of(notice.id)[position]
     values = {
         "actor_id": people.supervisor.id,
         "created_at": edited.created_at.replace(year=edited.created_at.year - 1),
     }
-    tamper(f"UPDATE notice_events SET {column} = :value WHERE id = :id",
-           value=values.get(column, value), id=edited.id)
+    tamper(
+        f"UPDATE notice_events SET {column} = :value WHERE id = :id",
+        value=values.get(column, value),
+        id=edited.id,
+    )
 
     result = verify(runner)
 
@@ -110,6 +137,7 @@ def test_an_edited_event_breaks_the_chain_at_that_event(runner, history, people,
     assert "ok:" not in result.stdout
 
 
+@CURSOR_LEFT_OPEN
 def test_an_edit_with_a_recomputed_hash_breaks_the_link_to_the_next(runner, history):
     """Rewriting an event and its own hash still leaves the next event pointing elsewhere."""
     notice, _other = history
@@ -118,8 +146,12 @@ def test_an_edit_with_a_recomputed_hash_breaks_the_link_to_the_next(runner, hist
     edited.comment = "Nothing was requested."
     forged = event_hash(edited, edited.prev_hash)
     db.session.rollback()
-    tamper("UPDATE notice_events SET comment = :comment, hash = :hash WHERE id = :id",
-           comment="Nothing was requested.", hash=forged, id=edited.id)
+    tamper(
+        "UPDATE notice_events SET comment = :comment, hash = :hash WHERE id = :id",
+        comment="Nothing was requested.",
+        hash=forged,
+        id=edited.id,
+    )
 
     result = verify(runner)
 
@@ -127,6 +159,7 @@ def test_an_edit_with_a_recomputed_hash_breaks_the_link_to_the_next(runner, hist
     assert f"event id {following.id} " in result.stderr
 
 
+@CURSOR_LEFT_OPEN
 @pytest.mark.parametrize("position", [0, 3])
 def test_a_deleted_event_breaks_the_chain(runner, history, position):
     notice, _other = history
@@ -140,6 +173,7 @@ def test_a_deleted_event_breaks_the_chain(runner, history, position):
     assert f"event id {next_one.id} " in result.stderr
 
 
+@CURSOR_LEFT_OPEN
 def test_a_break_in_one_notice_does_not_hide_behind_another(runner, history):
     notice, other = history
     event = events_of(other.id)[0]
@@ -157,8 +191,9 @@ def test_postgresql_refuses_to_update_an_event(history):
     event = events_of(notice.id)[1]
 
     with pytest.raises(exc.DBAPIError, match="append-only"):
-        db.session.execute(text("UPDATE notice_events SET comment = 'x' WHERE id = :id"),
-                           {"id": event.id})
+        db.session.execute(
+            text("UPDATE notice_events SET comment = 'x' WHERE id = :id"), {"id": event.id}
+        )
     db.session.rollback()
 
     assert events_of(notice.id)[1].comment == event.comment
@@ -169,8 +204,9 @@ def test_postgresql_refuses_to_delete_an_event(history):
     notice, _other = history
 
     with pytest.raises(exc.DBAPIError, match="append-only"):
-        db.session.execute(text("DELETE FROM notice_events WHERE notice_id = :id"),
-                           {"id": notice.id})
+        db.session.execute(
+            text("DELETE FROM notice_events WHERE notice_id = :id"), {"id": notice.id}
+        )
     db.session.rollback()
 
     assert len(events_of(notice.id)) == 7
@@ -187,14 +223,32 @@ def test_postgresql_refuses_orm_changes_to_an_event_too(history):
     db.session.rollback()
 
 
-def test_the_trigger_is_back_on_after_tampering(runner, history):
+@pytest.mark.xfail(
+    BACKEND == "postgresql",
+    strict=True,
+    reason="BUG: app/history/cli.py verify raises SystemExit(1) while iterating a yield_per "
+    "result and never closes it: psycopg's server-side cursor is left open (ResourceWarning)",
+)
+def test_a_failed_verify_closes_its_cursor(runner, history):
+    notice, _other = history
+    tamper("UPDATE notice_events SET comment = 'x' WHERE id = :id", id=events_of(notice.id)[1].id)
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = verify(runner)
+
+    assert result.exit_code == 1
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
+@postgresql_only
+def test_the_trigger_is_back_on_after_tampering(history):
     notice, _other = history
     event = events_of(notice.id)[1]
     tamper("UPDATE notice_events SET comment = 'x' WHERE id = :id", id=event.id)
-    if BACKEND != "postgresql":
-        pytest.skip("the trigger is PostgreSQL's")
 
     with pytest.raises(exc.DBAPIError, match="append-only"):
-        db.session.execute(text("UPDATE notice_events SET comment = 'y' WHERE id = :id"),
-                           {"id": event.id})
+        db.session.execute(
+            text("UPDATE notice_events SET comment = 'y' WHERE id = :id"), {"id": event.id}
+        )
     db.session.rollback()

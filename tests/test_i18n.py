@@ -12,8 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.util import pathmatch
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "app" / "translations"
@@ -144,18 +146,31 @@ def test_plural_msgids_agree_with_the_source(catalogs, fresh_template):
                 assert message.id == source[text], f"{lang}: {text!r}; {UPDATE_HINT}"
 
 
-def test_extraction_reads_every_file_that_calls_gettext(fresh_template):
-    """Babel skips silently what babel.cfg does not map (or a directory named `_x`), so
-    compare with a plain search of the source for gettext calls."""
-    read = {path for message in fresh_template for path, _line in message.locations}
+def source_files_calling_gettext() -> set[str]:
     calling = set()
     for pattern in ("templates/**/*.html", "templates/**/*.txt", "app/**/*.py"):
         for path in ROOT.glob(pattern):
-            relative = path.relative_to(ROOT).as_posix()
-            if relative.startswith("templates/acknowledgements/") or "__pycache__" in relative:
+            if "__pycache__" in path.parts:
                 continue
             if GETTEXT_CALL.search(path.read_text(encoding="utf-8")):
-                calling.add(relative)
+                calling.add(path.relative_to(ROOT).as_posix())
+    return calling
+
+
+def ignored_by_babel_cfg(relative: str) -> bool:
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as handle:
+        method_map, _options = parse_mapping_cfg(handle)
+    for pattern, method in method_map:
+        if pathmatch(pattern, relative):
+            return method == "ignore"
+    return False
+
+
+def test_extraction_reads_every_file_that_calls_gettext(fresh_template):
+    """Babel skips silently what babel.cfg ignores or does not map (and any directory whose
+    name starts with _ or .), so compare with a plain search of the source."""
+    read = {path for message in fresh_template for path, _line in message.locations}
+    calling = source_files_calling_gettext()
     assert calling, "no gettext calls found at all: is the pattern wrong?"
     assert not calling - read, (
         f"files that call gettext but were not extracted: {sorted(calling - read)}; "
@@ -163,16 +178,12 @@ def test_extraction_reads_every_file_that_calls_gettext(fresh_template):
     )
 
 
-def test_acknowledgement_templates_do_not_call_gettext():
-    """babel.cfg leaves the bilingual PDF templates out of extraction: a gettext call added
-    there would never reach the catalogs."""
-    for path in (ROOT / "templates" / "acknowledgements").rglob("*"):
-        if path.is_file() and path.suffix in (".html", ".txt"):
-            text = path.read_text(encoding="utf-8")
-            assert not GETTEXT_CALL.search(text), (
-                f"{path.relative_to(ROOT)} calls gettext, but templates/acknowledgements is "
-                "excluded from extraction in babel.cfg"
-            )
+def test_files_left_out_of_extraction_do_not_call_gettext():
+    """babel.cfg leaves the bilingual acknowledgement PDFs out; a gettext call added to one
+    of them (or a page put under an ignored name) would never reach the catalogs."""
+    left_out = sorted(f for f in source_files_calling_gettext() if ignored_by_babel_cfg(f))
+    assert not left_out, f"{left_out} call gettext, but babel.cfg ignores them"
+    assert ignored_by_babel_cfg("templates/acknowledgements/receipt.html")
 
 
 # --- (2) placeholders ------------------------------------------------------------------

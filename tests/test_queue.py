@@ -5,7 +5,6 @@ the number of notices."""
 import base64
 import html
 import itertools
-import json
 import re
 from contextlib import contextmanager
 from datetime import timedelta
@@ -82,8 +81,14 @@ def mixed(people):
     ]
     for i, (status, handler, notice_type) in enumerate(plan):
         made.setdefault(status, []).append(
-            filed_notice(org, user, status=status, handler=handler, notice_type=notice_type,
-                         system_name=f"System {i}")
+            filed_notice(
+                org,
+                user,
+                status=status,
+                handler=handler,
+                notice_type=notice_type,
+                system_name=f"System {i}",
+            )
         )
     notice_at(Status.DRAFT, people)  # never in the queue
     db.session.commit()
@@ -91,23 +96,38 @@ def mixed(people):
 
 
 def tab_counts(page: str) -> dict[str, int]:
-    tabs = re.findall(r'<li><a href="/review/\?([^"]*)"[^>]*>[^<]*<span class="count">\((\d+)\)',
-                      page)
+    tabs = re.findall(
+        r'<li><a href="/review/\?([^"]*)"[^>]*>[^<]*<span class="count">\((\d+)\)', page
+    )
     return {re.search(r"status=(\w+)", html.unescape(q)).group(1): int(n) for q, n in tabs}
 
 
 def test_status_tabs_count_every_filed_notice(reviewer, mixed):
     page = reviewer.get("/review/").get_data(as_text=True)
     assert tab_counts(page) == {
-        "open": 7, "submitted": 3, "under_review": 2, "information_requested": 1,
-        "decision_proposed": 1, "accepted": 2, "returned": 1, "withdrawn": 1, "all": 11,
+        "open": 7,
+        "submitted": 3,
+        "under_review": 2,
+        "information_requested": 1,
+        "decision_proposed": 1,
+        "accepted": 2,
+        "returned": 1,
+        "withdrawn": 1,
+        "all": 11,
     }
 
 
 @pytest.mark.parametrize(
     "status",
-    ["submitted", "under_review", "information_requested", "decision_proposed", "accepted",
-     "returned", "withdrawn"],
+    [
+        "submitted",
+        "under_review",
+        "information_requested",
+        "decision_proposed",
+        "accepted",
+        "returned",
+        "withdrawn",
+    ],
 )
 def test_a_status_tab_lists_that_status_only(reviewer, mixed, status):
     assert sorted(listed(reviewer, status=status)) == sorted(numbers(mixed[Status(status)]))
@@ -115,8 +135,11 @@ def test_a_status_tab_lists_that_status_only(reviewer, mixed, status):
 
 def test_open_is_the_default_and_all_lists_everything_but_drafts(reviewer, mixed):
     everything = [n for group in mixed.values() for n in group]
-    open_ones = [n for s in ("submitted", "under_review", "information_requested",
-                             "decision_proposed") for n in mixed[Status(s)]]
+    open_ones = [
+        n
+        for s in ("submitted", "under_review", "information_requested", "decision_proposed")
+        for n in mixed[Status(s)]
+    ]
     assert sorted(listed(reviewer)) == sorted(numbers(open_ones))
     assert sorted(listed(reviewer, status="all")) == sorted(numbers(everything))
     assert sorted(listed(reviewer, status="draft")) == sorted(numbers(open_ones))
@@ -142,7 +165,8 @@ def test_handler_mine_and_unassigned(reviewer, mixed, people):
     unassigned = [n for n in everything if n.handler_id is None]
     assert sorted(listed(reviewer, status="all", handler="mine")) == sorted(numbers(mine))
     assert sorted(listed(reviewer, status="all", handler="unassigned")) == sorted(
-        numbers(unassigned))
+        numbers(unassigned)
+    )
     assert len(listed(reviewer, status="all", handler="someone")) == len(everything)
 
 
@@ -162,8 +186,10 @@ def clocked(people):
         "in 4": (Status.SUBMITTED, calendar.add_business_days(today, 4)),
         "in 15": (Status.SUBMITTED, calendar.add_business_days(today, 15)),
     }
-    made = {name: filed_notice(org, user, status=status, deadline=deadline, system_name=name)
-            for name, (status, deadline) in plan.items()}
+    made = {
+        name: filed_notice(org, user, status=status, deadline=deadline, system_name=name)
+        for name, (status, deadline) in plan.items()
+    }
     db.session.commit()
     return made
 
@@ -175,11 +201,15 @@ def test_overdue_lists_running_clocks_past_their_deadline(reviewer, clocked):
 
 
 def test_due_within_counts_business_days_and_includes_what_is_overdue(reviewer, clocked):
-    expected = [clocked[k] for k in ("overdue", "long overdue", "proposal overdue",
-                                     "due today", "in 3")]
+    expected = [
+        clocked[k] for k in ("overdue", "long overdue", "proposal overdue", "due today", "in 3")
+    ]
     assert listed(reviewer, due_within="3") == by_deadline(expected)
-    assert listed(reviewer, due_within="0") == by_deadline(expected[:4]) if (
-        calendar.is_business_day(jst_today())) else True
+    assert (
+        listed(reviewer, due_within="0") == by_deadline(expected[:4])
+        if (calendar.is_business_day(jst_today()))
+        else True
+    )
 
 
 @pytest.mark.parametrize("value", ["-1", "366", "soon", ""])
@@ -190,8 +220,14 @@ def test_a_due_within_out_of_range_is_ignored(reviewer, clocked, value):
 
 def test_the_queue_shows_days_left_and_overdue(reviewer, clocked):
     page = reviewer.get("/review/").get_data(as_text=True)
-    rows = dict(re.findall(r'<td data-label="System">([^<]+)</td>.*?'
-                           r'<td data-label="Business days left">\s*(.*?)\s*</td>', page, re.S))
+    rows = dict(
+        re.findall(
+            r'<td data-label="System">([^<]+)</td>.*?'
+            r'<td data-label="Business days left">\s*(.*?)\s*</td>',
+            page,
+            re.S,
+        )
+    )
     assert "Overdue by 1 day" in rows["overdue"]
     assert "Overdue by 10 days" in rows["long overdue"]
     assert rows["overdue but paused"] == "Clock stopped"
@@ -205,8 +241,9 @@ def test_the_queue_shows_days_left_and_overdue(reviewer, clocked):
 
 @pytest.fixture
 def searchable(people):
-    hokuto = make_organisation(name_ja="ほくと暗号資産システム株式会社",
-                               name_en="Hokuto Custody Ltd.")
+    hokuto = make_organisation(
+        name_ja="ほくと暗号資産システム株式会社", name_en="Hokuto Custody Ltd."
+    )
     hokuto_user = make_user(Role.PROVIDER_USER, hokuto)
     org, user = people.org_a, people.provider_a_user
     made = {
@@ -217,8 +254,9 @@ def searchable(people):
         "no underscore": filed_notice(org, user, system_name="hotXwallet manager"),
         "backslash": filed_notice(org, user, system_name=r"Key\Signer"),
         "hokuto": filed_notice(hokuto, hokuto_user, system_name="NorthStar"),
-        "hokuto 2": filed_notice(hokuto, hokuto_user, system_name="NorthStar 2",
-                                 status=Status.ACCEPTED),
+        "hokuto 2": filed_notice(
+            hokuto, hokuto_user, system_name="NorthStar 2", status=Status.ACCEPTED
+        ),
     }
     db.session.commit()
     made["hokuto_org"] = hokuto
@@ -251,7 +289,8 @@ def test_search_by_corporate_number(reviewer, searchable):
 def test_search_by_system_name(reviewer, searchable):
     assert search(reviewer, "coldvault") == [searchable["plain"].receipt_number]
     assert search(reviewer, "northstar") == sorted(
-        numbers([searchable["hokuto"], searchable["hokuto 2"]]))
+        numbers([searchable["hokuto"], searchable["hokuto 2"]])
+    )
 
 
 @pytest.mark.parametrize(
@@ -281,22 +320,27 @@ def test_a_search_keeps_its_filters_and_the_tab_counts_stay_whole(reviewer, sear
 
 @pytest.fixture
 def sortable(people):
-    orgs = [make_organisation(name_ja=f"プロバイダ{letter}", name_en=f"Provider {letter}")
-            for letter in "CAB"]
+    orgs = [
+        make_organisation(name_ja=f"プロバイダ{letter}", name_en=f"Provider {letter}")
+        for letter in "CAB"
+    ]
     users = [make_user(Role.PROVIDER_USER, org) for org in orgs]
     today = jst_today()
     base = calendar.utcnow() - timedelta(days=30)
     made = []
     for i in range(23):
         org_index = i % 3
-        made.append(filed_notice(
-            orgs[org_index], users[org_index],
-            status=Status.ACCEPTED if i % 7 == 0 else Status.UNDER_REVIEW,
-            # Few distinct values, so that ties are broken by id on every page.
-            deadline=calendar.add_business_days(today, i % 4),
-            received=base + timedelta(hours=i % 5),
-            system_name=f"Paged {i}",
-        ))
+        made.append(
+            filed_notice(
+                orgs[org_index],
+                users[org_index],
+                status=Status.ACCEPTED if i % 7 == 0 else Status.UNDER_REVIEW,
+                # Few distinct values, so that ties are broken by id on every page.
+                deadline=calendar.add_business_days(today, i % 4),
+                received=base + timedelta(hours=i % 5),
+                system_name=f"Paged {i}",
+            )
+        )
     db.session.commit()
     return made
 
@@ -353,8 +397,11 @@ def test_paging_visits_every_notice_exactly_once_in_order(app, reviewer, sortabl
 
 def test_paging_keeps_the_filters(app, reviewer, sortable):
     app.config["PAGE_SIZE"] = 2
-    expected = [n for n in sortable if n.status == Status.UNDER_REVIEW
-                and n.organisation.name_ja == "プロバイダA"]
+    expected = [
+        n
+        for n in sortable
+        if n.status == Status.UNDER_REVIEW and n.organisation.name_ja == "プロバイダA"
+    ]
 
     seen, pages = walk(reviewer, status="under_review", q="プロバイダA", sort="received")
 
@@ -394,12 +441,15 @@ OVERFLOW = pytest.mark.xfail(
 @pytest.mark.parametrize("sort", ["deadline", "received", "provider"])
 @pytest.mark.parametrize(
     "after",
-    [pytest.param(k, marks=OVERFLOW if k.startswith("id ") and k != "id not a number" else ())
-     for k in GARBAGE],
+    [
+        pytest.param(k, marks=OVERFLOW if k.startswith("id ") and k != "id not a number" else ())
+        for k in GARBAGE
+    ],
 )
 def test_a_garbage_cursor_does_not_break_the_queue(reviewer, sortable, sort, after):
-    response = reviewer.get("/review/", query_string={"status": "all", "sort": sort,
-                                                      "after": GARBAGE[after]})
+    response = reviewer.get(
+        "/review/", query_string={"status": "all", "sort": sort, "after": GARBAGE[after]}
+    )
     assert response.status_code == 200
     rows = ROW.findall(response.get_data(as_text=True))
     assert rows == expected_order(sortable, sort) or rows == []
@@ -426,27 +476,39 @@ def seed(people, handlers, count, offset=0):
     orgs = [make_organisation() for _ in range(3)]
     users = [make_user(Role.PROVIDER_USER, org) for org in orgs]
     today = jst_today()
-    statuses = itertools.cycle([Status.SUBMITTED, Status.UNDER_REVIEW,
-                                Status.INFORMATION_REQUESTED, Status.DECISION_PROPOSED])
+    statuses = itertools.cycle(
+        [
+            Status.SUBMITTED,
+            Status.UNDER_REVIEW,
+            Status.INFORMATION_REQUESTED,
+            Status.DECISION_PROPOSED,
+        ]
+    )
     for i in range(count):
         status = next(statuses)
         filed_notice(
-            orgs[i % 3], users[i % 3], status=status,
+            orgs[i % 3],
+            users[i % 3],
+            status=status,
             handler=None if status == Status.SUBMITTED else handlers[i % len(handlers)],
             deadline=calendar.add_business_days(today, (i + offset) % 25),
         )
     db.session.commit()
 
 
-# Statements for one queue page, the same for 5 notices or 60: the session's user, the page
-# of notices with providers and handlers joined, the tab counts (and on SQLite the BEGIN
-# that app/database.py issues).
-STATEMENTS = {"sqlite": 4, "postgresql": 3}
+# Statements for one queue page, the same for 5 notices or 60: the sign-in session, its
+# user, the page of notices with providers and handlers joined, the tab counts (and on
+# SQLite the BEGIN that app/database.py issues).
+STATEMENTS = {"sqlite": 5, "postgresql": 4}
 
 
 def test_the_queue_costs_the_same_statements_for_5_or_60_notices(reviewer, people):
-    handlers = [people.reviewer, people.supervisor,
-                make_user(Role.REVIEWER), make_user(Role.REVIEWER)]
+    handlers = [
+        people.reviewer,
+        people.supervisor,
+        make_user(Role.REVIEWER),
+        make_user(Role.REVIEWER),
+    ]
     seed(people, handlers, 5)
     with counting_statements() as few:
         page = reviewer.get("/review/").get_data(as_text=True)
@@ -460,4 +522,3 @@ def test_the_queue_costs_the_same_statements_for_5_or_60_notices(reviewer, peopl
 
     assert len(many) == len(few), "\n\n".join(many)
     assert len(few) == STATEMENTS[BACKEND], "\n\n".join(few)
-

@@ -105,7 +105,10 @@ def test_take_puts_the_notice_under_review_with_the_taker_as_handler(people):
     assert notice.version == version + 1
     event = last_event(notice)
     assert (event.action, event.from_status, event.to_status) == (
-        "take", "submitted", "under_review")
+        "take",
+        "submitted",
+        "under_review",
+    )
     assert event.actor_id == people.reviewer.id
     assert event.actor_role == "reviewer"
     assert event.notice_version == notice.version
@@ -177,8 +180,13 @@ def test_an_information_request_stops_the_clock(people):
     today = jst_today()
     assert days_left(notice, today) is not None
 
-    request = request_info(notice, people.reviewer, comment="Send the SOC 2 report.",
-                           today=today, reply_by=today + timedelta(days=14))
+    request = request_info(
+        notice,
+        people.reviewer,
+        comment="Send the SOC 2 report.",
+        today=today,
+        reply_by=today + timedelta(days=14),
+    )
     db.session.commit()
 
     assert notice.status == Status.INFORMATION_REQUESTED
@@ -193,8 +201,9 @@ def test_an_information_request_stops_the_clock(people):
 
 def test_a_request_made_on_a_saturday_pauses_from_the_monday(people):
     notice = notice_at(Status.UNDER_REVIEW, people)
-    request = request_info(notice, people.reviewer, today=date(2026, 11, 28),
-                           reply_by=date(2026, 12, 11))
+    request = request_info(
+        notice, people.reviewer, today=date(2026, 11, 28), reply_by=date(2026, 12, 11)
+    )
     assert request.paused_from == date(2026, 11, 30)
 
 
@@ -210,8 +219,9 @@ def test_the_reply_by_date_lies_in_the_future(people, days):
     today = jst_today()
     assert_refused(
         notice,
-        lambda: request_info(notice, people.reviewer, today=today,
-                             reply_by=today + timedelta(days=days)),
+        lambda: request_info(
+            notice, people.reviewer, today=today, reply_by=today + timedelta(days=days)
+        ),
     )
 
 
@@ -233,30 +243,46 @@ def test_the_response_files_version_2_and_keeps_version_1(people):
     people.org_a.contact_email = "new-contact@example.com"
     db.session.commit()
 
-    request = respond(notice, people.provider_a_user, message="Report attached.",
-                      files=[pdf_file("pentest-2026.pdf")])
+    request = respond(
+        notice,
+        people.provider_a_user,
+        message="Report attached.",
+        files=[pdf_file("pentest-2026.pdf")],
+    )
     db.session.commit()
 
     db.session.expire_all()
     assert notice.status == Status.UNDER_REVIEW
     assert [v.number for v in notice.versions] == [1, 2]
     assert (notice.versions[0].snapshot, notice.versions[0].fingerprint) == (
-        first_snapshot, first_fingerprint)
+        first_snapshot,
+        first_fingerprint,
+    )
     second = json.loads(notice.versions[1].snapshot)
     assert second["filing"]["version"] == 2
     assert second["provider"] == filed_provider
     assert second["provider"]["name_en"] != "Renamed K.K."
     assert second["system"] == json.loads(first_snapshot)["system"]
     assert [a["display_name"] for a in second["attachments"]] == [
-        "システム構成図.pdf", "pentest-2026.pdf"]
+        "システム構成図.pdf",
+        "pentest-2026.pdf",
+    ]
     assert notice.versions[1].fingerprint != first_fingerprint
-    added = db.session.scalar(select(Attachment).where(Attachment.display_name == "pentest-2026.pdf"))
+    added = db.session.scalar(
+        select(Attachment).where(Attachment.display_name == "pentest-2026.pdf")
+    )
     assert added.information_request_id == request.id
-    assert (request.response, request.responded_by_id) == ("Report attached.",
-                                                           people.provider_a_user.id)
+    assert (request.response, request.responded_by_id) == (
+        "Report attached.",
+        people.provider_a_user.id,
+    )
     event = last_event(notice)
     assert (event.action, event.from_status, event.to_status, event.comment) == (
-        "respond", "information_requested", "under_review", "Report attached.")
+        "respond",
+        "information_requested",
+        "under_review",
+        "Report attached.",
+    )
     assert ops.open_request(notice) is None
 
 
@@ -272,8 +298,11 @@ def test_a_pause_across_a_holiday_extends_the_deadline_by_the_business_days_paus
     # 23 November Labour Thanksgiving Day) end on Wednesday 2 December.
     notice = submitted_on(people, date(2026, 11, 2))
     assert notice.receipt_date == date(2026, 11, 2)
-    assert notice.review_deadline == date(2026, 12, 2) == calendar.review_deadline(
-        date(2026, 11, 2), 20)
+    assert (
+        notice.review_deadline
+        == date(2026, 12, 2)
+        == calendar.review_deadline(date(2026, 11, 2), 20)
+    )
 
     # Asked on Friday 20 November, answered on Wednesday 25 November: paused on the 20th
     # and the 24th; Monday the 23rd is a holiday and the 25th runs again.
@@ -284,11 +313,15 @@ def test_a_pause_across_a_holiday_extends_the_deadline_by_the_business_days_paus
 
     assert request.paused_business_days == 2
     assert notice.paused_business_days == 2
-    assert notice.review_deadline == date(2026, 12, 4) == calendar.add_business_days(
-        date(2026, 12, 2), 2)
+    assert (
+        notice.review_deadline
+        == date(2026, 12, 4)
+        == calendar.add_business_days(date(2026, 12, 2), 2)
+    )
     assert notice.status == Status.UNDER_REVIEW
     assert days_left(notice, date(2026, 11, 25)) == calendar.business_days_between(
-        date(2026, 11, 25), date(2026, 12, 4))
+        date(2026, 11, 25), date(2026, 12, 4)
+    )
 
 
 def test_a_pause_across_the_year_end_skips_the_closure(people):
@@ -308,8 +341,11 @@ def test_a_pause_across_the_year_end_skips_the_closure(people):
     assert request.paused_business_days == 4
     assert notice.paused_business_days == 4
     # 4 January + 4 business days; Monday 11 January (Coming of Age Day) is not reached.
-    assert notice.review_deadline == date(2027, 1, 8) == calendar.add_business_days(
-        date(2027, 1, 4), 4)
+    assert (
+        notice.review_deadline
+        == date(2027, 1, 8)
+        == calendar.add_business_days(date(2027, 1, 4), 4)
+    )
 
 
 def test_pauses_add_up_over_several_requests(people):
@@ -321,11 +357,16 @@ def test_pauses_add_up_over_several_requests(people):
     db.session.commit()
 
     assert notice.paused_business_days == 6
-    assert notice.review_deadline == date(2026, 12, 10) == calendar.review_deadline(
-        date(2026, 11, 2), 20, 6)
+    assert (
+        notice.review_deadline
+        == date(2026, 12, 10)
+        == calendar.review_deadline(date(2026, 11, 2), 20, 6)
+    )
     assert [v.number for v in notice.versions] == [1, 2, 3]
-    assert [r.paused_business_days for r in db.session.scalars(
-        select(InformationRequest).order_by(InformationRequest.id))] == [2, 4]
+    assert [
+        r.paused_business_days
+        for r in db.session.scalars(select(InformationRequest).order_by(InformationRequest.id))
+    ] == [2, 4]
 
 
 def test_an_answer_on_the_day_of_the_request_pauses_nothing(people):
@@ -371,7 +412,10 @@ def test_the_handler_proposes_a_decision(people):
     assert ops.pending_decision(notice) == decision
     event = last_event(notice)
     assert (event.action, event.to_status, event.comment) == (
-        "propose_decision", "decision_proposed", "Key custody unclear.")
+        "propose_decision",
+        "decision_proposed",
+        "Key custody unclear.",
+    )
 
 
 def test_a_reviewer_who_is_not_the_handler_may_not_propose(people, second_reviewer):
@@ -404,7 +448,10 @@ def test_a_different_supervisor_confirms(people, outcome, status):
     assert calendar.to_jst(decision.checked_at) == calendar.to_jst(now)
     event = last_event(notice)
     assert (event.action, event.from_status, event.to_status) == (
-        "confirm_decision", "decision_proposed", str(status))
+        "confirm_decision",
+        "decision_proposed",
+        str(status),
+    )
     assert ops.pending_decision(notice) is None
 
 
@@ -450,7 +497,10 @@ def test_a_proposal_sent_back_returns_to_review_and_a_new_one_can_be_confirmed(
     assert ops.pending_decision(notice) is None
     event = last_event(notice)
     assert (event.action, event.to_status, event.comment) == (
-        "send_back", "under_review", "Check the HSM certificate.")
+        "send_back",
+        "under_review",
+        "Check the HSM certificate.",
+    )
 
     second = propose(notice, people.reviewer, outcome="return", reasons="Certificate expired.")
     confirm(notice, second_supervisor)
@@ -472,7 +522,11 @@ def test_the_provider_withdraws_an_undecided_notice(people, status):
     assert notice.status == Status.WITHDRAWN
     event = last_event(notice)
     assert (event.action, event.from_status, event.to_status, event.comment) == (
-        "withdraw", str(status), "withdrawn", "Service cancelled.")
+        "withdraw",
+        str(status),
+        "withdrawn",
+        "Service cancelled.",
+    )
     assert event.actor_id == people.provider_a_user.id
 
 
@@ -520,8 +574,9 @@ ALLOWED_FROM = {
     "send_back": {Status.DECISION_PROPOSED},
     "withdraw": set(UNDECIDED),
 }
-REFUSED = [(step, status) for step in STEPS for status in Status
-           if status not in ALLOWED_FROM[step]]
+REFUSED = [
+    (step, status) for step in STEPS for status in Status if status not in ALLOWED_FROM[step]
+]
 
 
 @pytest.mark.parametrize(("step", "status"), REFUSED, ids=[f"{a}-{s}" for a, s in REFUSED])
@@ -565,18 +620,30 @@ def _with_expected_version(step, notice, people, version):
     elif step == "assign":
         ops.assign_notice(notice, people.supervisor, people.reviewer, **common)
     elif step == "request_information":
-        ops.request_information(notice, people.supervisor, comment="More.", today=jst_today(),
-                                reply_by=jst_today() + timedelta(days=10), **common)
+        ops.request_information(
+            notice,
+            people.supervisor,
+            comment="More.",
+            today=jst_today(),
+            reply_by=jst_today() + timedelta(days=10),
+            **common,
+        )
     elif step == "respond":
         from app.files import storage
         from tests.filing_helpers import rules
 
-        ops.respond_to_request(notice, people.provider_a_user, message="Here.", files=[],
-                               now=calendar.utcnow(), storage=storage(), rules=rules(),
-                               **common)
+        ops.respond_to_request(
+            notice,
+            people.provider_a_user,
+            message="Here.",
+            files=[],
+            now=calendar.utcnow(),
+            storage=storage(),
+            rules=rules(),
+            **common,
+        )
     elif step == "propose_decision":
-        ops.propose_decision(notice, people.supervisor, outcome="accept", reasons="Fine.",
-                             **common)
+        ops.propose_decision(notice, people.supervisor, outcome="accept", reasons="Fine.", **common)
     elif step == "confirm_decision":
         ops.confirm_decision(notice, people.checker, now=calendar.utcnow(), **common)
     elif step == "send_back":
@@ -599,7 +666,10 @@ def test_internal_notes_are_staff_only_events(people):
 
     note = last_event(notice)
     assert (note.action, note.internal, note.comment) == (
-        "note", True, "Compare with the 2024 incident report.")
+        "note",
+        True,
+        "Compare with the 2024 incident report.",
+    )
     assert note.from_status is None and note.to_status is None
     assert notice.version == version  # a note is no change of the notice
     assert note in events_for(notice, include_internal=True)
@@ -625,7 +695,8 @@ def test_an_empty_note_is_refused(people):
 
 def take_events(notice_id):
     return db.session.scalar(
-        select(func.count()).select_from(NoticeEvent)
+        select(func.count())
+        .select_from(NoticeEvent)
         .where(NoticeEvent.notice_id == notice_id, NoticeEvent.action == "take")
     )
 
@@ -659,7 +730,8 @@ def test_two_reviewers_take_at_once_one_wins_and_nothing_is_written_twice(
     assert notice.version == version + 1
     assert take_events(notice.id) == 1
     assert db.session.scalar(
-        select(func.count()).select_from(OutboxMessage)
+        select(func.count())
+        .select_from(OutboxMessage)
         .where(OutboxMessage.notice_id == notice.id, OutboxMessage.kind == "taken")
     ) == len(outbox.provider_recipients(notice))
 
@@ -685,11 +757,13 @@ def test_two_supervisors_assign_from_the_same_page_the_second_is_told_who_came_f
     versions = [version_on(c.get(url).get_data(as_text=True)) for c in (client, other)]
     assert versions == [notice.version] * 2
 
-    first = client.post(f"{url}/assign", data={"version": versions[0],
-                                               "assignee": second_reviewer.id})
+    first = client.post(
+        f"{url}/assign", data={"version": versions[0], "assignee": second_reviewer.id}
+    )
     before = state_of(notice.id)
-    second = other.post(f"{url}/assign", data={"version": versions[1],
-                                               "assignee": people.supervisor.id})
+    second = other.post(
+        f"{url}/assign", data={"version": versions[1], "assignee": people.supervisor.id}
+    )
 
     assert first.status_code == 303
     assigned = events_of(notice.id)[-1]
@@ -720,17 +794,20 @@ def test_whoever_acted_on_an_old_page_is_told_who_changed_it_and_when(
         notice = notice_at(Status.UNDER_REVIEW, people)
         winner, loser, user = people.supervisor, people.reviewer, people.supervisor
         first_post = ("assign", {"assignee": second_reviewer.id})
-        second_post = ("request-information", {
-            "comment": "More please.",
-            "reply_by": (jst_today() + timedelta(days=20)).isoformat()})
+        second_post = (
+            "request-information",
+            {"comment": "More please.", "reply_by": (jst_today() + timedelta(days=20)).isoformat()},
+        )
     first, second = client, app.test_client()
     auth.login(first, winner)
     auth.login(second, loser)
     url = f"/review/notices/{notice.id}"
     version = version_on(second.get(url).get_data(as_text=True))
 
-    assert first.post(f"{url}/{first_post[0]}",
-                      data={"version": version, **first_post[1]}).status_code == 303
+    assert (
+        first.post(f"{url}/{first_post[0]}", data={"version": version, **first_post[1]}).status_code
+        == 303
+    )
     before = state_of(notice.id)
     lost = second.post(f"{url}/{second_post[0]}", data={"version": version, **second_post[1]})
 
@@ -770,21 +847,27 @@ def test_two_threads_take_the_same_version_exactly_one_succeeds(app, people, sec
                 session.rollback()
                 db.session.remove()
 
-    threads = [threading.Thread(target=take_in_own_session, args=(user_id,))
-               for user_id in reviewers]
+    threads = [
+        threading.Thread(target=take_in_own_session, args=(user_id,)) for user_id in reviewers
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
 
-    assert sorted(type(o).__name__ if not isinstance(o, str) else o
-                  for o in outcomes.values()) == ["StaleNotice", "took"], outcomes
+    assert sorted(type(o).__name__ if not isinstance(o, str) else o for o in outcomes.values()) == [
+        "StaleNotice",
+        "took",
+    ], outcomes
     winner = next(uid for uid, o in outcomes.items() if o == "took")
     stale = next(o for o in outcomes.values() if isinstance(o, StaleNotice))
     assert stale.notice_id == notice_id
     notice = db.session.get(Notice, notice_id)
     assert (notice.status, notice.handler_id, notice.version) == (
-        Status.UNDER_REVIEW, winner, version + 1)
+        Status.UNDER_REVIEW,
+        winner,
+        version + 1,
+    )
     assert take_events(notice_id) == 1
     assert [e.sequence for e in events_of(notice_id)] == [1, 2]
 
@@ -793,8 +876,12 @@ def test_the_version_is_on_every_action_form(client, auth, people):
     notice = notice_at(Status.UNDER_REVIEW, people)
     auth.login(client, people.supervisor)
     page = client.get(f"/review/notices/{notice.id}").get_data(as_text=True)
-    forms = re.findall(r'<form method="post" action="[^"]*/(take|assign|request-information|'
-                       r'propose-decision)"[^>]*>(.*?)</form>', page, re.S)
+    forms = re.findall(
+        r'<form method="post" action="[^"]*/(take|assign|request-information|'
+        r'propose-decision)"[^>]*>(.*?)</form>',
+        page,
+        re.S,
+    )
     assert {name for name, _ in forms} == {"assign", "request-information", "propose-decision"}
     for _name, body in forms:
         assert version_on(body) == notice.version

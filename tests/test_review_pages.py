@@ -98,8 +98,13 @@ def test_the_staff_page_shows_every_section_of_the_filed_version(staff, people):
     assert "New service" in section(page, "snap-notice")
     assert snapshot["notice"]["planned_date"] in section(page, "snap-notice")
     system = section(page, "snap-system")
-    for name in ("system_name", "system_version", "hosting_provider", "supported_assets",
-                 "description"):
+    for name in (
+        "system_name",
+        "system_version",
+        "hosting_provider",
+        "supported_assets",
+        "description",
+    ):
         assert shown(SYSTEM[name]) in system, name
     assert "Hot-wallet management" in system
     assert first_exchange().registration_number in section(page, "snap-clients")
@@ -144,7 +149,8 @@ def test_the_timeline_shows_every_event_and_internal_notes_to_staff(staff, peopl
     assert len(items) == 4
     for label, item in zip(
         ["Submitted", "Taken for review", "Internal note", "Information requested"],
-        items, strict=True,
+        items,
+        strict=True,
     ):
         assert label in item
     assert shown(INTERNAL) in items[2]
@@ -216,15 +222,24 @@ def test_the_maker_checker_exchange_stays_with_staff_until_confirmed(provider, p
 
     page = page_of(provider.get(f"/notices/{notice.id}"))
 
-    for secret in ("Decision proposed", "Draft reasons R-1.", "Checker remark C-1.",
-                   "Draft reasons R-2.", "Sent back for review"):
+    for secret in (
+        "Decision proposed",
+        "Draft reasons R-1.",
+        "Checker remark C-1.",
+        "Draft reasons R-2.",
+        "Sent back for review",
+    ):
         assert secret not in page, secret
 
 
 def test_the_provider_answers_an_information_request_from_the_page(provider, staff, people):
     notice = notice_at(Status.UNDER_REVIEW, people)
-    request_info(notice, people.reviewer, comment="Send the penetration test report.",
-                 reply_by=calendar.add_business_days(jst_today(), 10))
+    request_info(
+        notice,
+        people.reviewer,
+        comment="Send the penetration test report.",
+        reply_by=calendar.add_business_days(jst_today(), 10),
+    )
     db.session.commit()
 
     page = page_of(provider.get(f"/notices/{notice.id}"))
@@ -237,9 +252,12 @@ def test_the_provider_answers_an_information_request_from_the_page(provider, sta
 
     sent = provider.post(
         f"/notices/{notice.id}/respond",
-        data={"version": version_on(form.group(0)), "message": "Report attached.",
-              "category": "security_assessment",
-              "files": [(io.BytesIO(minimal_pdf()), "pentest-report.pdf")]},
+        data={
+            "version": version_on(form.group(0)),
+            "message": "Report attached.",
+            "category": "security_assessment",
+            "files": [(io.BytesIO(minimal_pdf()), "pentest-report.pdf")],
+        },
         content_type="multipart/form-data",
     )
 
@@ -288,8 +306,9 @@ def test_the_proposer_confirming_is_refused_with_the_reason(client, auth, people
     assert "another supervisor must confirm it" in page
     before = state_of(notice.id)
 
-    response = client.post(f"/review/notices/{notice.id}/confirm-decision",
-                           data={"version": notice.version})
+    response = client.post(
+        f"/review/notices/{notice.id}/confirm-decision", data={"version": notice.version}
+    )
 
     refused(response, "it must be confirmed by someone other than the proposer")
     assert state_of(notice.id) == before
@@ -299,20 +318,52 @@ def test_the_proposer_confirming_is_refused_with_the_reason(client, auth, people
     ("status", "who", "action", "data", "reason"),
     [
         (Status.ACCEPTED, "reviewer", "take", {}, "not allowed"),
-        (Status.SUBMITTED, "supervisor", "request-information",
-         {"comment": "More.", "reply_by": "2099-01-05"}, "not allowed"),
-        (Status.SUBMITTED, "reviewer", "request-information",
-         {"comment": "More.", "reply_by": "2099-01-05"}, "Only the handler"),
-        (Status.UNDER_REVIEW, "reviewer", "assign", {"assignee": "ASSIGNEE"},
-         "Only a supervisor may assign"),
+        (
+            Status.SUBMITTED,
+            "supervisor",
+            "request-information",
+            {"comment": "More.", "reply_by": "2099-01-05"},
+            "not allowed",
+        ),
+        (
+            Status.SUBMITTED,
+            "reviewer",
+            "request-information",
+            {"comment": "More.", "reply_by": "2099-01-05"},
+            "Only the handler",
+        ),
+        (
+            Status.UNDER_REVIEW,
+            "reviewer",
+            "assign",
+            {"assignee": "ASSIGNEE"},
+            "Only a supervisor may assign",
+        ),
         (Status.UNDER_REVIEW, "supervisor", "confirm-decision", {}, "no proposed decision"),
-        (Status.DECISION_PROPOSED, "reviewer", "send-back", {"comment": "No."},
-         "Only a supervisor"),
-        (Status.WITHDRAWN, "supervisor", "propose-decision",
-         {"outcome": "accept", "reasons": "Fine."}, "not allowed"),
+        (
+            Status.DECISION_PROPOSED,
+            "reviewer",
+            "send-back",
+            {"comment": "No."},
+            "Only a supervisor",
+        ),
+        (
+            Status.WITHDRAWN,
+            "supervisor",
+            "propose-decision",
+            {"outcome": "accept", "reasons": "Fine."},
+            "not allowed",
+        ),
     ],
-    ids=["take-accepted", "request-submitted", "request-not-handler", "assign-reviewer",
-         "confirm-nothing", "send-back-reviewer", "propose-withdrawn"],
+    ids=[
+        "take-accepted",
+        "request-submitted",
+        "request-not-handler",
+        "assign-reviewer",
+        "confirm-nothing",
+        "send-back-reviewer",
+        "propose-withdrawn",
+    ],
 )
 def test_a_refused_action_answers_409_with_its_reason_and_writes_nothing(
     client, auth, people, status, who, action, data, reason
@@ -323,8 +374,9 @@ def test_a_refused_action_answers_409_with_its_reason_and_writes_nothing(
     auth.login(client, getattr(people, who))
     before = state_of(notice.id)
 
-    response = client.post(f"/review/notices/{notice.id}/{action}",
-                           data={"version": notice.version, **data})
+    response = client.post(
+        f"/review/notices/{notice.id}/{action}", data={"version": notice.version, **data}
+    )
 
     refused(response, reason)
     assert state_of(notice.id) == before
@@ -344,8 +396,9 @@ def test_an_incomplete_form_answers_422_and_writes_nothing(staff, people, action
     notice = notice_at(Status.UNDER_REVIEW, people)
     before = state_of(notice.id)
 
-    response = staff.post(f"/review/notices/{notice.id}/{action}",
-                          data={"version": notice.version, **data})
+    response = staff.post(
+        f"/review/notices/{notice.id}/{action}", data={"version": notice.version, **data}
+    )
 
     page = page_of(response, 422)
     summary = re.search(r'<div class="error-summary".*?</div>', page, re.S)
@@ -361,8 +414,9 @@ def test_markup_in_fields_is_shown_as_text_everywhere(staff, provider, people):
     people.org_a.name_ja = f"株式会社{MARKUP}"
     people.org_a.name_en = f"Evil {MARKUP} K.K."
     db.session.commit()
-    notice = notice_at(Status.UNDER_REVIEW, people, system_name=MARKUP,
-                       description=MARKUP, supported_assets=MARKUP)
+    notice = notice_at(
+        Status.UNDER_REVIEW, people, system_name=MARKUP, description=MARKUP, supported_assets=MARKUP
+    )
     ops.add_internal_note(notice, people.reviewer, MARKUP)
     request_info(notice, people.reviewer, comment=f"Explain {MARKUP}")
     db.session.commit()
@@ -417,8 +471,9 @@ EXPECTED = {
     "provider_a_admin": lambda method, path: 403,
     "provider_b": lambda method, path: 403,
     "administrator": lambda method, path: 403,
-    "reviewer": lambda method, path: 403 if path.endswith("overview") else (
-        422 if method == "POST" else 200),
+    "reviewer": lambda method, path: (
+        403 if path.endswith("overview") else (422 if method == "POST" else 200)
+    ),
     "supervisor": lambda method, path: 422 if method == "POST" else 200,
 }
 
@@ -446,8 +501,7 @@ def test_providers_download_their_files_only_from_their_own_pages(client, auth, 
     attachment = notice.attachments[0]
     auth.login(client, getattr(people, who))
 
-    assert client.get(
-        f"/review/notices/{notice.id}/attachments/{attachment.id}").status_code == 403
+    assert client.get(f"/review/notices/{notice.id}/attachments/{attachment.id}").status_code == 403
     own = client.get(f"/notices/{notice.id}/attachments/{attachment.id}")
     assert own.status_code == 200
     assert own.data == minimal_pdf()
@@ -474,18 +528,36 @@ def test_a_reviewer_may_not_open_the_overview(staff, people):
 def test_the_overview_shows_counts_overdue_median_and_load(client, auth, people, checker):
     org, user = people.org_a, people.provider_a_user
     today = jst_today()
-    late = filed_notice(org, user, status=Status.UNDER_REVIEW, handler=people.reviewer,
-                        deadline=business_days_before(today, 2), system_name="LateVault")
+    late = filed_notice(
+        org,
+        user,
+        status=Status.UNDER_REVIEW,
+        handler=people.reviewer,
+        deadline=business_days_before(today, 2),
+        system_name="LateVault",
+    )
     filed_notice(org, user, status=Status.UNDER_REVIEW, handler=people.reviewer)
-    filed_notice(org, user, status=Status.INFORMATION_REQUESTED, handler=checker,
-                 deadline=business_days_before(today, 5))  # the clock stands still
+    filed_notice(
+        org,
+        user,
+        status=Status.INFORMATION_REQUESTED,
+        handler=checker,
+        deadline=business_days_before(today, 5),
+    )  # the clock stands still
     filed_notice(org, user, status=Status.SUBMITTED)
     for days in (2, 4, 10):
         receipt = business_days_before(today, days)
-        filed_notice(org, user, status=Status.ACCEPTED, received=calendar.utcnow(),
-                     receipt_date=receipt, decided_at=calendar.utcnow())
-    filed_notice(org, user, status=Status.RETURNED, decided_at=calendar.utcnow()
-                 - timedelta(days=120))  # outside the 90 days
+        filed_notice(
+            org,
+            user,
+            status=Status.ACCEPTED,
+            received=calendar.utcnow(),
+            receipt_date=receipt,
+            decided_at=calendar.utcnow(),
+        )
+    filed_notice(
+        org, user, status=Status.RETURNED, decided_at=calendar.utcnow() - timedelta(days=120)
+    )  # outside the 90 days
     db.session.commit()
     auth.login(client, people.supervisor)
 
@@ -493,10 +565,15 @@ def test_the_overview_shows_counts_overdue_median_and_load(client, auth, people,
 
     counts = dict(re.findall(r"<dt>([^<]+)</dt><dd><a [^>]*>(\d+)</a></dd>", page))
     assert counts == {
-        "Submitted": "1", "Under review": "2", "Information requested": "1",
-        "Decision proposed": "0", "Accepted": "3", "Returned": "1", "Withdrawn": "0",
+        "Submitted": "1",
+        "Under review": "2",
+        "Information requested": "1",
+        "Decision proposed": "0",
+        "Accepted": "3",
+        "Returned": "1",
+        "Withdrawn": "0",
     }
-    overdue = page[page.index(">Overdue<"):page.index("Open notices per handler")]
+    overdue = page[page.index(">Overdue<") : page.index("Open notices per handler")]
     assert late.receipt_number in overdue
     assert "LateVault" in overdue
     assert overdue.count("<li>") == 1

@@ -82,17 +82,22 @@ def test_a_decided_or_withdrawn_notice_allows_nothing(status):
 
 
 def test_final_statuses_are_the_outcomes_and_withdrawal():
-    assert FINAL == {S.ACCEPTED, S.RETURNED, S.WITHDRAWN}
+    assert {S.ACCEPTED, S.RETURNED, S.WITHDRAWN} == FINAL
 
 
 def test_the_clock_runs_except_while_information_is_requested():
-    assert CLOCK_RUNNING == {S.SUBMITTED, S.UNDER_REVIEW, S.DECISION_PROPOSED}
+    assert {S.SUBMITTED, S.UNDER_REVIEW, S.DECISION_PROPOSED} == CLOCK_RUNNING
 
 
 @pytest.mark.parametrize(
     "action",
-    [Action.REQUEST_INFORMATION, Action.WITHDRAW, Action.PROPOSE_DECISION, Action.SEND_BACK,
-     Action.RESPOND],
+    [
+        Action.REQUEST_INFORMATION,
+        Action.WITHDRAW,
+        Action.PROPOSE_DECISION,
+        Action.SEND_BACK,
+        Action.RESPOND,
+    ],
 )
 def test_info_requests_returns_and_withdrawals_need_a_comment(action):
     # DOMAIN.md: a comment is required for info requests, returns and withdrawals; a

@@ -54,8 +54,12 @@ def verify():
     if searched and form.validate():
         result = find(form.number.data.strip().upper(), normalise_code(form.code.data))
     return render_template(
-        "acknowledgements/verify.html", form=form, upload_form=UploadForm(), result=result,
-        searched=searched, by_upload=False,
+        "acknowledgements/verify.html",
+        form=form,
+        upload_form=UploadForm(),
+        result=result,
+        searched=searched,
+        by_upload=False,
     )
 
 
@@ -69,6 +73,10 @@ def verify_upload():
         result = find_by_hash(hashlib.sha256(data).hexdigest())
         checked = True
     return render_template(
-        "acknowledgements/verify.html", form=VerifyForm(meta={"csrf": False}),
-        upload_form=upload_form, result=result, searched=checked, by_upload=True,
+        "acknowledgements/verify.html",
+        form=VerifyForm(meta={"csrf": False}),
+        upload_form=upload_form,
+        result=result,
+        searched=checked,
+        by_upload=True,
     ), (200 if checked or request.method == "GET" else 422)

@@ -3,30 +3,36 @@
 `seed_notices(n)` writes n notices in the statuses a registry a few years old would hold
 (most accepted, some returned or withdrawn, a few hundred open per 10,000, some of those
 overdue, a few drafts), received over the last three years. It does not go through the
-named operations, which would take hours for 100,000 notices; instead it writes what they
-would have written, so that the data holds together:
+named operations, which would take hours for 100,000 notices; it writes what they would
+have written, so that the data holds together:
 
-* receipt numbers AN-YYYY-NNNNNN continue each year's `receipt_counters` row, and the row
-  is moved to the last number used, so later real submissions never collide;
+* receipt numbers AN-YYYY-NNNNNN continue each year's `receipt_counters` row (locked while
+  seeding) in order of submission, and the row is moved to the last number used, so that
+  later real submissions never collide;
 * each filed notice has version 1 (and one more after each answer to an information
-  request) with a snapshot made by the filing code's own `build_snapshot` and its
-  fingerprint;
+  request) whose snapshot is what the filing code's `build_snapshot` gives for the stored
+  notice, with its fingerprint;
 * each notice's history is a hash chain made with `app.history.chain.event_hash`, so
-  `flask audit verify` holds; maker and checker of every decision are different people;
+  `flask audit verify` holds; the maker and checker of a decision are different people;
 * open information requests and pending decisions have their rows, so the seeded notices
-  can be carried on through the web pages; review deadlines come from the calendar module.
+  can be carried on through the web pages; dates come from the calendar module;
+* changes and discontinuations refer to an earlier accepted notice of the same provider.
 
 Seeded notices have no attachments (their snapshots say so) and send no mail.
 
-Rows go in with SQLAlchemy Core `insert()` in batches of 5,000, or with COPY on PostgreSQL
-through psycopg, all in one transaction. Ids of notices, organisations and users are
-reserved up front (a sequence on PostgreSQL; on SQLite the transaction starts with
-BEGIN IMMEDIATE, so max(id) cannot move under us). Seed organisations and staff are found
-by their e-mail addresses and reused by later runs, which add more notices.
+Rows go in with SQLAlchemy Core in batches of 5,000 (on SQLite the statement `insert()`
+compiles, run by the driver's executemany; on PostgreSQL with psycopg, COPY), all in one
+transaction. Ids of notices, organisations and users are reserved first (from the
+sequence on PostgreSQL; on SQLite the transaction begins with BEGIN IMMEDIATE, so max(id)
+cannot move under us). The rows of one batch are made in a forked worker process while the
+previous batch is written, so both cores work. Seed organisations and staff are found by
+their e-mail addresses and reused by later runs, which add more notices.
 """
 
 import gc
 import json
+import multiprocessing
+import os
 import random
 from bisect import bisect_right
 from collections import Counter
@@ -34,7 +40,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from itertools import accumulate
+from operator import itemgetter
 from types import SimpleNamespace
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import JSON, Date, DateTime, func, select, text, update
@@ -71,6 +79,8 @@ STATUS_MIX = (
     (Status.INFORMATION_REQUESTED, 0.006),
     (Status.DECISION_PROPOSED, 0.006),
 )
+# Open notices were received lately; those received more than about 28 days ago and
+# still waiting with the clock running are overdue.
 OPEN_MAX_AGE_DAYS = {
     Status.SUBMITTED: 10,
     Status.UNDER_REVIEW: 45,
@@ -80,7 +90,7 @@ OPEN_MAX_AGE_DAYS = {
 SEED_REVIEWERS = 12
 SEED_SUPERVISORS = 4
 STAFF_DOMAIN = "fsa-seed.example.com"
-# Hours between two steps of a review, low and high.
+# Hours between one step of a review and the next, low and high.
 GAPS = {
     "take": (4, 120),
     "request_information": (24, 240),
@@ -90,6 +100,8 @@ GAPS = {
     "confirm_decision": (2, 96),
     "withdraw": (24, 600),
 }
+# No path takes longer: a notice received this long ago has surely been decided.
+LONGEST_REVIEW = timedelta(hours=sum(high for _, high in GAPS.values()) + 72)
 ACTIONS = {
     "submit": (Action.SUBMIT, Status.SUBMITTED),
     "take": (Action.TAKE, Status.UNDER_REVIEW),
@@ -100,6 +112,38 @@ ACTIONS = {
     "confirm_decision": (Action.CONFIRM_DECISION, None),  # accepted or returned
     "withdraw": (Action.WITHDRAW, Status.WITHDRAWN),
 }
+SYSTEM_COLUMNS = (
+    "categories",
+    "category_other",
+    "delivery_model",
+    "hosting_provider",
+    "data_countries",
+    "key_countries",
+    "supported_assets",
+    "description",
+    "hot_wallet_percent",
+    "signing_scheme",
+    "signing_threshold_m",
+    "signing_threshold_n",
+    "hsm_certification",
+    "access_controls",
+    "fisc_compliance",
+    "pentest_tester",
+    "incident_contact",
+    "incident_client_hours",
+    "incident_fsa_hours",
+    "personnel_security",
+    "rto_minutes",
+    "rpo_minutes",
+)
+TABLES = (
+    ("notices", Notice.__table__),
+    ("clients", NoticeClient.__table__),
+    ("versions", NoticeVersion.__table__),
+    ("events", NoticeEvent.__table__),
+    ("requests", InformationRequest.__table__),
+    ("decisions", Decision.__table__),
+)
 
 
 @dataclass
@@ -109,11 +153,32 @@ class SeedResult:
     new_organisations: int = 0
     events: int = 0
     versions: int = 0
+    workers: int = 0
     statuses: Counter = field(default_factory=Counter)
 
 
-def seed_notices(count: int, *, organisations: int = 100, random_seed=None) -> SeedResult:
-    """Add ``count`` notices spread over ``organisations`` seed providers; commits."""
+class Planned(NamedTuple):
+    created: datetime
+    status: Status
+    provider: int  # index into the seeder's providers
+    submitted: datetime | None
+
+
+class Chunk(NamedTuple):
+    plan: list[Planned]
+    ids: list[int]
+    numbers: list[str | None]
+    refers_to: list[tuple[int, str, str] | None]  # (id, receipt number, notice type)
+    random_seed: int
+
+
+def seed_notices(
+    count: int, *, organisations: int = 100, random_seed=None, jobs: int | None = None
+) -> SeedResult:
+    """Add ``count`` notices spread over ``organisations`` seed providers; commits.
+
+    ``jobs`` worker processes make the rows (default: one per CPU for a large run, none
+    for a small one); 0 makes them in this process."""
     token = write_intent.set(True)  # SQLite: BEGIN IMMEDIATE, the database is ours
     # Millions of short-lived dicts and no cycles: the cyclic collector would only rescan
     # the rows waiting for their batch, again and again (a third of the run time).
@@ -121,7 +186,9 @@ def seed_notices(count: int, *, organisations: int = 100, random_seed=None) -> S
     gc.disable()
     try:
         rng = random.Random(random_seed)  # noqa: S311 - not for secrets
-        result = _Seeder(rng).run(count, organisations)
+        if jobs is None:
+            jobs = min(os.cpu_count() or 1, 4) if count >= 4 * BATCH else 0
+        result = _Seeder(rng).run(count, organisations, jobs)
         db.session.commit()
         return result
     except BaseException:
@@ -157,6 +224,7 @@ def _is_business_day(day: date) -> bool:
 
 
 def _receipt_date(moment: datetime, cutoff: time) -> date:
+    """calendar.receipt_date, with the cached business-day lookups."""
     local = calendar.to_jst(moment)
     day = local.date()
     if _is_business_day(day) and local.time() < cutoff:
@@ -165,12 +233,17 @@ def _receipt_date(moment: datetime, cutoff: time) -> date:
 
 
 class _Row(dict):
-    """A row for insert() that `event_hash` can also read as an object."""
+    """A row for the insert that `event_hash` can also read as an object."""
 
     __getattr__ = dict.__getitem__
 
 
-# --- the seeder --------------------------------------------------------------------------
+# The seeder a forked worker inherits; it makes rows only and never touches the database.
+_WORKER_SEEDER = None
+
+
+def _rows_in_worker(chunk: Chunk) -> dict:
+    return _WORKER_SEEDER.rows_for(chunk)
 
 
 class _Seeder:
@@ -184,32 +257,53 @@ class _Seeder:
         self.cutoff = time(hour, minute)
         self.exchanges = load_exchanges(config.get("EXCHANGE_REGISTER_PATH"))
         self.now = calendar.utcnow()
-        self.today = calendar.to_jst(self.now).date()
         self.connection = db.session.connection()
         self.postgresql = self.connection.dialect.name == "postgresql"
         self.copy = self.postgresql and self.connection.dialect.driver == "psycopg"
         self._password_hash = None
         self.result = SeedResult()
 
-    def password_hash(self) -> str:
-        # One hash for every seed account (they all use the published demo password).
-        if self._password_hash is None:
-            self._password_hash = hash_password(data.DEMO_PASSWORD)
-        return self._password_hash
-
-    def run(self, count: int, organisations: int) -> SeedResult:
+    def run(self, count: int, organisations: int, jobs: int) -> SeedResult:
         self.staff = self.ensure_staff()
         self.providers = self.ensure_organisations(organisations)
         plan = self.plan(count)
         numbers = self.receipt_numbers(plan)
         ids = self.allocate_ids(Notice.__table__, len(plan))
-        self.accepted_by_org: dict[int, list] = {}
-        for start in range(0, len(plan), BATCH):
-            end = start + BATCH
-            self.write_chunk(plan[start:end], ids[start:end], numbers[start:end])
+        refers_to = self.references(plan, ids, numbers)
+        chunks = [
+            Chunk(
+                plan[start : start + BATCH],
+                ids[start : start + BATCH],
+                numbers[start : start + BATCH],
+                refers_to[start : start + BATCH],
+                self.rng.getrandbits(64),
+            )
+            for start in range(0, len(plan), BATCH)
+        ]
+        if jobs > 0 and len(chunks) > 1 and "fork" in multiprocessing.get_all_start_methods():
+            self.result.workers = jobs
+            global _WORKER_SEEDER
+            _WORKER_SEEDER = self
+            try:
+                with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                    for rows in pool.imap(_rows_in_worker, chunks):
+                        self.write(rows)
+            finally:
+                _WORKER_SEEDER = None
+        else:
+            for chunk in chunks:
+                self.write(self.rows_for(chunk))
         self.update_counters()
         self.result.organisations = len(self.providers)
         return self.result
+
+    def write(self, rows: dict) -> None:
+        for key, table in TABLES:
+            self.insert(table, rows[key])
+        self.result.notices += len(rows["notices"])
+        self.result.events += len(rows["events"])
+        self.result.versions += len(rows["versions"])
+        self.result.statuses.update(row["status"] for row in rows["notices"])
 
     # --- ids and inserts ------------------------------------------------------------------
 
@@ -230,7 +324,7 @@ class _Seeder:
         return list(range(top + 1, top + 1 + n))
 
     def insert(self, table, rows: list[dict]) -> None:
-        """Core insert() of ``rows`` (dicts with the same keys), in batches; COPY on psycopg."""
+        """Insert ``rows`` (dicts with the same keys): COPY on psycopg, else executemany."""
         if not rows:
             return
         if self.copy:
@@ -242,35 +336,37 @@ class _Seeder:
                 self.connection.execute(table.insert(), rows[start : start + BATCH])
 
     def _executemany(self, table, rows: list[dict]) -> None:
-        """The statement insert() compiles, run by the driver's executemany with the values
-        converted by each column type's own bind processor (what execute() would do, less
-        its per-row bookkeeping, which costs more than the insert itself)."""
+        """The statement insert() compiles, run by the driver's executemany with values
+        converted by the column types' own bind processors: what execute() would send,
+        without its per-row bookkeeping, which costs more than SQLite's insert itself."""
         dialect = self.connection.dialect
         compiled = table.insert().compile(dialect=dialect, column_keys=list(rows[0]))
-        columns = []
-        for name in compiled.positiontup:
+        names = compiled.positiontup
+        # Strings, numbers and booleans go in as they are; dates, times and JSON as their
+        # column type writes them (SQLite has no such types of its own).
+        processors = []
+        for index, name in enumerate(names):
             column_type = table.c[name].type
-            # Strings, numbers and booleans go in as they are; dates, times and JSON as the
-            # column type writes them (SQLite has no such types of its own).
-            processor = None
             if isinstance(column_type, DateTime | Date | JSON):
-                processor = column_type.dialect_impl(dialect).bind_processor(dialect)
-            columns.append((name, processor))
+                processors.append(
+                    (index, column_type.dialect_impl(dialect).bind_processor(dialect))
+                )
+        values = itemgetter(*names)
         statement = str(compiled)
         for start in range(0, len(rows), BATCH):
-            self.connection.exec_driver_sql(
-                statement,
-                [
-                    tuple([row[name] if p is None else p(row[name]) for name, p in columns])
-                    for row in rows[start : start + BATCH]
-                ],
-            )
+            batch = []
+            for row in rows[start : start + BATCH]:
+                params = list(values(row))
+                for index, process in processors:
+                    params[index] = process(params[index])
+                batch.append(tuple(params))
+            self.connection.exec_driver_sql(statement, batch)
 
     def _copy(self, table, rows: list[dict]) -> None:
         from psycopg import sql
 
         names = list(rows[0])
-        json_columns = {c.name for c in table.columns if c.type.__class__.__name__ == "JSON"}
+        json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
         statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
             sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, names))
         )
@@ -283,7 +379,29 @@ class _Seeder:
 
     # --- people ---------------------------------------------------------------------------
 
+    def password_hash(self) -> str:
+        # One hash for every seed account: they all use the published demo password.
+        if self._password_hash is None:
+            self._password_hash = hash_password(data.DEMO_PASSWORD)
+        return self._password_hash
+
+    def user_row(self, user_id, email, name, role, organisation_id) -> dict:
+        return {
+            "id": user_id,
+            "email": email,
+            "name": name,
+            "password_hash": self.password_hash(),
+            "role": str(role),
+            "organisation_id": organisation_id,
+            "locale": "ja",
+            "active": True,
+            "session_nonce": new_session_nonce(),
+            "created_at": self.now,
+            "last_login_at": None,
+        }
+
     def ensure_staff(self) -> dict:
+        """Seed reviewers and supervisors (made once); handlers are all active review staff."""
         wanted = [
             (f"seed-reviewer-{i:02d}@{STAFF_DOMAIN}", Role.REVIEWER, f"シード審査官 {i:02d}")
             for i in range(1, SEED_REVIEWERS + 1)
@@ -306,9 +424,9 @@ class _Seeder:
             ],
         )
         rows = self.connection.execute(
-            select(User.id, User.role).where(
-                User.role.in_([Role.REVIEWER, Role.SUPERVISOR]), User.active.is_(True)
-            )
+            select(User.id, User.role)
+            .where(User.role.in_([Role.REVIEWER, Role.SUPERVISOR]), User.active.is_(True))
+            .order_by(User.id)
         ).all()
         return {
             "reviewers": [r.id for r in rows if r.role == Role.REVIEWER],
@@ -316,30 +434,14 @@ class _Seeder:
             "roles": {r.id: str(r.role) for r in rows},
         }
 
-    def user_row(self, user_id, email, name, role, organisation_id) -> dict:
-        return {
-            "id": user_id,
-            "email": email,
-            "name": name,
-            "password_hash": self.password_hash(),
-            "role": str(role),
-            "organisation_id": organisation_id,
-            "locale": "ja",
-            "active": True,
-            "session_nonce": new_session_nonce(),
-            "created_at": self.now,
-            "last_login_at": None,
-        }
-
     def ensure_organisations(self, k: int) -> list[dict]:
-        """Seed providers 1..k with an admin and a user each; existing ones are reused."""
+        """Seed providers 1..k, each with an admin and a user; existing ones are reused."""
         contact = [f"contact@seed-provider-{n:04d}.example.com" for n in range(1, k + 1)]
-        found = {
-            row.contact_email: row
-            for row in self.connection.execute(
-                select(Organisation).where(Organisation.contact_email.in_(contact))
-            ).all()
-        }
+        found = set(
+            self.connection.execute(
+                select(Organisation.contact_email).where(Organisation.contact_email.in_(contact))
+            ).scalars()
+        )
         missing = [n for n in range(1, k + 1) if contact[n - 1] not in found]
         org_ids = self.allocate_ids(Organisation.__table__, len(missing))
         organisation_rows = [
@@ -423,7 +525,7 @@ class _Seeder:
         }
 
     def systems_for(self, organisation_id: int) -> list[dict]:
-        """One to three systems a provider files about, stable per organisation."""
+        """One to three systems a provider files about, the same at every run."""
         rng = random.Random(organisation_id)  # noqa: S311 - not for secrets
         systems = []
         for index in range(rng.randint(1, 3)):
@@ -475,8 +577,8 @@ class _Seeder:
 
     # --- the plan: who files what, when, ending in which status ---------------------------
 
-    def plan(self, count: int) -> list[tuple]:
-        """(created_at, status, provider, submitted_at or None), oldest first."""
+    def plan(self, count: int) -> list[Planned]:
+        """Every notice's provider, times and final status, oldest first."""
         shares = [share for _, share in STATUS_MIX]
         counts = [int(count * share) for share in shares]
         remainders = sorted(
@@ -488,24 +590,23 @@ class _Seeder:
             status for (status, _), n in zip(STATUS_MIX, counts, strict=True) for _ in range(n)
         ]
         self.rng.shuffle(statuses)
-        # Newer providers file more: weights grow with position.
+        # Some providers file much more than others.
         weights = list(accumulate(range(1, len(self.providers) + 1)))
         plan = []
         for status in statuses:
-            provider = self.providers[
-                bisect_right(weights, self.rng.random() * weights[-1]) if len(weights) > 1 else 0
-            ]
+            provider = bisect_right(weights, self.rng.random() * weights[-1])
             if status == Status.DRAFT:
                 created = self.now - timedelta(days=self.rng.uniform(0.1, 120))
-                plan.append((created, status, provider, None))
+                plan.append(Planned(created, status, provider, None))
                 continue
             submitted = self.submission_time(status)
             created = submitted - timedelta(hours=self.rng.uniform(1, 24 * 14))
-            plan.append((created, status, provider, submitted))
-        plan.sort(key=lambda item: item[0])
+            plan.append(Planned(created, status, provider, submitted))
+        plan.sort(key=lambda item: item.created)
         return plan
 
     def submission_time(self, status: Status) -> datetime:
+        """Mostly in office hours (JST) on weekdays; some after the cut-off."""
         rng = self.rng
         if status in OPEN_MAX_AGE_DAYS:
             age = 0.2 + OPEN_MAX_AGE_DAYS[status] * rng.random() ** 1.5
@@ -523,12 +624,10 @@ class _Seeder:
             moment = self.now - timedelta(minutes=rng.uniform(5, 600))
         return moment
 
-    def receipt_numbers(self, plan) -> list[str | None]:
-        """A receipt number for each filed entry of the plan, in order of submission within
-        each year, after the year's counter (its row locked) and any number already used."""
-        years = sorted({calendar.to_jst(p[3]).year for p in plan if p[3] is not None})
-        self.counter_base = {}
-        self.counter_used = Counter()
+    def receipt_numbers(self, plan: list[Planned]) -> list[str | None]:
+        """A receipt number for each filed notice, in order of submission within each year,
+        after the year's counter (its row locked) and after any number already used."""
+        years = sorted({calendar.to_jst(p.submitted).year for p in plan if p.submitted})
         for year in years:
             self._ensure_counter(year)
         locked = select(ReceiptCounter.year, ReceiptCounter.last_number).where(
@@ -537,6 +636,7 @@ class _Seeder:
         if self.postgresql:
             locked = locked.with_for_update()
         counters = dict(self.connection.execute(locked).all())
+        self.counter_last = {}
         for year in years:
             highest = self.connection.execute(
                 select(func.max(Notice.receipt_number)).where(
@@ -544,19 +644,15 @@ class _Seeder:
                 )
             ).scalar()
             used = int(highest.rsplit("-", 1)[1]) if highest else 0
-            self.counter_base[year] = max(counters.get(year) or 0, used)
-        needed = Counter(calendar.to_jst(p[3]).year for p in plan if p[3] is not None)
-        for year, n in needed.items():
-            if self.counter_base[year] + n > MAX_RECEIPT_NUMBER:
-                raise ValueError(f"receipt numbers of {year} would pass {MAX_RECEIPT_NUMBER}")
+            self.counter_last[year] = max(counters.get(year) or 0, used)
         numbers: list[str | None] = [None] * len(plan)
-        filed = sorted((p[3], i) for i, p in enumerate(plan) if p[3] is not None)
+        filed = sorted((p.submitted, i) for i, p in enumerate(plan) if p.submitted)
         for submitted, index in filed:
             year = calendar.to_jst(submitted).year
-            self.counter_used[year] += 1
-            numbers[index] = format_receipt_number(
-                year, self.counter_base[year] + self.counter_used[year]
-            )
+            self.counter_last[year] += 1
+            if self.counter_last[year] > MAX_RECEIPT_NUMBER:
+                raise ValueError(f"receipt numbers of {year} would pass {MAX_RECEIPT_NUMBER}")
+            numbers[index] = format_receipt_number(year, self.counter_last[year])
         return numbers
 
     def _ensure_counter(self, year: int) -> None:
@@ -571,33 +667,43 @@ class _Seeder:
         )
 
     def update_counters(self) -> None:
-        for year, used in self.counter_used.items():
+        for year, last in self.counter_last.items():
             self.connection.execute(
-                update(ReceiptCounter)
-                .where(ReceiptCounter.year == year)
-                .values(last_number=self.counter_base[year] + used)
+                update(ReceiptCounter).where(ReceiptCounter.year == year).values(last_number=last)
             )
 
-    # --- one chunk of notices -------------------------------------------------------------
-
-    def write_chunk(self, plan, ids, numbers) -> None:
-        rows = {
-            name: []
-            for name in ("notices", "clients", "versions", "events", "requests", "decisions")
-        }
+    def references(self, plan, ids, numbers) -> list[tuple[int, str, str] | None]:
+        """About one filing in eight changes or discontinues a service the provider had
+        notified before: it refers to the provider's latest notice accepted by then."""
+        accepted: dict[int, list] = {}
         for entry, notice_id, number in zip(plan, ids, numbers, strict=True):
-            created, status, provider, submitted = entry
-            self.build(rows, notice_id, number, created, status, provider, submitted)
-            self.result.statuses[str(status)] += 1
-        self.insert(Notice.__table__, rows["notices"])
-        self.insert(NoticeClient.__table__, rows["clients"])
-        self.insert(NoticeVersion.__table__, rows["versions"])
-        self.insert(NoticeEvent.__table__, rows["events"])
-        self.insert(InformationRequest.__table__, rows["requests"])
-        self.insert(Decision.__table__, rows["decisions"])
-        self.result.notices += len(rows["notices"])
-        self.result.events += len(rows["events"])
-        self.result.versions += len(rows["versions"])
+            if entry.status == Status.ACCEPTED:
+                accepted.setdefault(entry.provider, []).append((entry.submitted, notice_id, number))
+        for entries in accepted.values():
+            entries.sort()
+        references = []
+        for entry in plan:
+            reference = None
+            earlier = accepted.get(entry.provider)
+            if entry.submitted and earlier and self.rng.random() < 0.12:
+                # Received long enough before this one was drafted to be decided by then.
+                found = bisect_right(earlier, (entry.created - LONGEST_REVIEW,))
+                if found:
+                    kind = "discontinuation" if self.rng.random() < 0.15 else "change"
+                    reference = (earlier[found - 1][1], earlier[found - 1][2], kind)
+            references.append(reference)
+        return references
+
+    # --- the rows of one batch of notices (also in a worker process: no database here) ----
+
+    def rows_for(self, chunk: Chunk) -> dict:
+        self.rng = random.Random(chunk.random_seed)  # noqa: S311 - not for secrets
+        rows = {key: [] for key, _ in TABLES}
+        for entry, notice_id, number, reference in zip(
+            chunk.plan, chunk.ids, chunk.numbers, chunk.refers_to, strict=True
+        ):
+            self.notice_rows(rows, entry, notice_id, number, reference)
+        return rows
 
     def path(self, status: Status) -> list[str]:
         """The steps that lead to ``status``, with a realistic share of detours."""
@@ -637,7 +743,8 @@ class _Seeder:
             steps += ["send_back", "propose_decision"]
         return [*steps, "confirm_decision"]
 
-    def timeline(self, steps, submitted: datetime, status: Status) -> list[datetime]:
+    def timeline(self, steps, submitted: datetime) -> list[datetime]:
+        """When each step happened: gaps drawn from GAPS, squeezed to end before now."""
         rng = self.rng
         offsets = [0.0]
         for step in steps[1:]:
@@ -652,57 +759,25 @@ class _Seeder:
             offsets = [o * scale for o in offsets]
         return [submitted + timedelta(hours=o) for o in offsets]
 
-    def build(self, rows, notice_id, number, created, status, provider, submitted) -> None:
+    def notice_rows(self, rows, entry: Planned, notice_id, number, reference) -> None:
         rng = self.rng
+        provider = self.providers[entry.provider]
         system = rng.choice(provider["systems"])
-        author = rng.choice(provider["users"])
-        refers_to, notice_type = None, "new"
-        if submitted is not None and rng.random() < 0.12:
-            earlier = self.accepted_before(provider["id"], created)
-            if earlier is not None:
-                refers_to = earlier
-                notice_type = "discontinuation" if rng.random() < 0.15 else "change"
         notice = {
             "id": notice_id,
             "organisation_id": provider["id"],
-            "status": str(status),
+            "status": str(entry.status),
             "version": 1,
-            "created_by_id": author,
-            "created_at": created,
-            "updated_at": created,
-            "notice_type": notice_type,
-            "refers_to_id": refers_to[0] if refers_to else None,
+            "created_by_id": rng.choice(provider["users"]),
+            "created_at": entry.created,
+            "updated_at": entry.created,
+            "notice_type": reference[2] if reference else "new",
+            "refers_to_id": reference[0] if reference else None,
             "planned_date": None,
             "system_name": system["system_name"],
             "system_version": f"{rng.randint(1, 6)}.{rng.randint(0, 9)}",
-            **{
-                name: system[name]
-                for name in (
-                    "categories",
-                    "category_other",
-                    "delivery_model",
-                    "hosting_provider",
-                    "data_countries",
-                    "key_countries",
-                    "supported_assets",
-                    "description",
-                    "hot_wallet_percent",
-                    "signing_scheme",
-                    "signing_threshold_m",
-                    "signing_threshold_n",
-                    "hsm_certification",
-                    "access_controls",
-                    "fisc_compliance",
-                    "pentest_tester",
-                    "incident_contact",
-                    "incident_client_hours",
-                    "incident_fsa_hours",
-                    "personnel_security",
-                    "rto_minutes",
-                    "rpo_minutes",
-                )
-            },
-            "pentest_date": (created - timedelta(days=rng.randint(30, 300))).date(),
+            **{name: system[name] for name in SYSTEM_COLUMNS},
+            "pentest_date": (entry.created - timedelta(days=rng.randint(30, 300))).date(),
             "declarant_name": provider["profile"].representative_name,
             "declarant_title": provider["profile"].representative_title,
             "declaration_confirmed": True,
@@ -715,10 +790,11 @@ class _Seeder:
             "handler_id": None,
             "decided_at": None,
         }
+        exchanges = self.exchanges
         clients = [
-            self.exchanges[i]
+            exchanges[i]
             for i in sorted(
-                rng.sample(range(len(self.exchanges)), min(len(self.exchanges), rng.randint(1, 3)))
+                rng.sample(range(len(exchanges)), min(len(exchanges), rng.randint(1, 3)))
             )
         ]
         for exchange in clients:
@@ -730,21 +806,20 @@ class _Seeder:
                     "name_en": exchange.name_en,
                 }
             )
-        if submitted is None:  # a draft, partly filled in
+        if entry.submitted is None:  # a draft, partly filled in
             notice["declaration_confirmed"] = False
             notice["access_controls"] = ""
             notice["personnel_security"] = ""
-            rows["notices"].append(notice)
-            return
-        notice["receipt_number"] = number
-        self.file(rows, notice, status, provider, submitted, refers_to, clients)
+        else:
+            notice["receipt_number"] = number
+            self.filing_rows(rows, notice, entry, provider, reference, clients)
         rows["notices"].append(notice)
 
-    def snapshot_template(self, provider, notice) -> "_SnapshotTemplate":
-        """build_snapshot's result for this provider's system, ready to be filled in."""
+    def snapshot_base(self, provider, notice) -> dict:
+        """build_snapshot's result for this provider's system, made once per system."""
         key = notice["system_name"]
-        template = provider["snapshots"].get(key)
-        if template is None:
+        base = provider["snapshots"].get(key)
+        if base is None:
             example = SimpleNamespace(
                 **notice,
                 refers_to=None,
@@ -754,31 +829,24 @@ class _Seeder:
                 attachments=[],
             )
             example.submitted_at = self.now
-            template = provider["snapshots"][key] = _SnapshotTemplate(
-                build_snapshot(example, provider["profile"], version=1)
-            )
-        return template
+            base = build_snapshot(example, provider["profile"], version=1)
+            provider["snapshots"][key] = base
+        return base
 
-    def accepted_before(self, organisation_id, moment):
-        for entry in reversed(self.accepted_by_org.get(organisation_id, [])[-20:]):
-            if entry[2] < moment:
-                return entry
-        return None
-
-    def file(self, rows, notice, status, provider, submitted, refers_to, clients) -> None:
+    def filing_rows(self, rows, notice, entry: Planned, provider, reference, clients) -> None:
+        """The submission and review of one notice: events, versions, requests, decisions."""
         rng = self.rng
-        notice_id = notice["id"]
+        notice_id, status, submitted = notice["id"], entry.status, entry.submitted
         receipt = _receipt_date(submitted, self.cutoff)
-        day = calendar.to_jst(submitted).date()
         notice.update(
             submitted_at=submitted,
             submitted_by_id=notice["created_by_id"],
             receipt_date=receipt,
             review_deadline=_add_business_days(receipt, self.review_days),
-            planned_date=_add_business_days(day, self.advance_days)
+            planned_date=_add_business_days(calendar.to_jst(submitted).date(), self.advance_days)
             + timedelta(days=rng.randint(0, 90)),
         )
-        template = self.snapshot_template(provider, notice)
+        base = self.snapshot_base(provider, notice)
         received_at = calendar.to_jst(submitted).isoformat()
         clients_snapshot = [
             {"registration_number": c.registration_number, "name": c.name_ja, "name_en": c.name_en}
@@ -786,30 +854,26 @@ class _Seeder:
         ]
 
         steps = self.path(status)
-        times = self.timeline(steps, submitted, status)
+        times = self.timeline(steps, submitted)
         reviewers, supervisors = self.staff["reviewers"], self.staff["supervisors"]
-        handler = (
-            rng.choice(supervisors)
-            if rng.random() < 0.15 or not reviewers
-            else (rng.choice(reviewers))
-        )
+        if reviewers and rng.random() >= 0.15:
+            handler = rng.choice(reviewers)
+        else:
+            handler = rng.choice(supervisors)
         provider_user = notice["created_by_id"]
         current = Status.DRAFT
         prev_hash = GENESIS
         paused_total = 0
-        open_request = None
-        decision = None
         versions = 0
+        open_request = decision = None
         outcome = "return" if status == Status.RETURNED else "accept"
         for sequence, (step, moment) in enumerate(zip(steps, times, strict=True), start=1):
             action, target = ACTIONS[step]
             comment = ""
-            if step == "submit":
+            if step in ("submit", "respond", "withdraw"):
                 actor = provider_user
             elif step in ("take", "request_information", "propose_decision"):
                 actor = handler
-            elif step in ("respond", "withdraw"):
-                actor = provider_user
             else:  # send_back, confirm_decision: a supervisor, never the proposer
                 actor = rng.choice([s for s in supervisors if s != handler])
             if step == "take":
@@ -831,6 +895,7 @@ class _Seeder:
                 }
                 rows["requests"].append(open_request)
             elif step == "respond":
+                # As respond_to_request counts: from the request up to the day before.
                 comment = rng.choice(data.RESPONSES)
                 answered = calendar.to_jst(moment).date()
                 paused = _business_days_between(
@@ -898,21 +963,30 @@ class _Seeder:
             current = target
             if step in ("submit", "respond"):
                 versions += 1
-                snapshot = template.fill(
-                    filing={
+                # build_snapshot's result for this notice: what is the same for all of the
+                # provider's notices about this system made by it once, the rest set here.
+                content = {
+                    **base,
+                    "filing": {
+                        **base["filing"],
                         "receipt_number": notice["receipt_number"],
                         "received_at": received_at,
                         "version": versions,
                     },
-                    notice={
+                    "notice": {
+                        **base["notice"],
                         "notice_type": notice["notice_type"],
-                        "refers_to": refers_to[1] if refers_to else None,
+                        "refers_to": reference[1] if reference else None,
                         "planned_date": notice["planned_date"].isoformat(),
                     },
-                    system={"system_version": notice["system_version"]},
-                    security={"pentest_date": notice["pentest_date"].isoformat()},
-                    clients=clients_snapshot,
-                )
+                    "system": {**base["system"], "system_version": notice["system_version"]},
+                    "security": {
+                        **base["security"],
+                        "pentest_date": notice["pentest_date"].isoformat(),
+                    },
+                    "clients": clients_snapshot,
+                }
+                snapshot = canonical_json(content)
                 rows["versions"].append(
                     {
                         "notice_id": notice_id,
@@ -924,46 +998,3 @@ class _Seeder:
                     }
                 )
         notice["updated_at"] = times[-1]
-        if status == Status.ACCEPTED:
-            self.accepted_by_org.setdefault(provider["id"], []).append(
-                (notice_id, notice["receipt_number"], notice["decided_at"])
-            )
-
-
-class _Canonical:
-    """canonical_json of a dict whose few changing values are given at each call.
-
-    With sorted keys and no spaces, the canonical form of an object is "{", then each
-    '"key":value' in key order joined by ",", then "}"; so the unchanging values are
-    serialised once and the output is byte for byte canonical_json of the whole."""
-
-    def __init__(self, values: dict):
-        self.keys = sorted(values)
-        self.parts = {key: canonical_json(value) for key, value in values.items()}
-        self.prefixes = {key: canonical_json(key) + b":" for key in self.keys}
-
-    def dump(self, changed: dict[str, bytes]) -> bytes:
-        parts, prefixes = self.parts, self.prefixes
-        return (
-            b"{"
-            + b",".join(prefixes[key] + changed.get(key, parts[key]) for key in self.keys)
-            + b"}"
-        )
-
-
-class _SnapshotTemplate:
-    """A provider's snapshot (from build_snapshot) with the per-notice fields to fill."""
-
-    NESTED = ("filing", "notice", "system", "security")
-
-    def __init__(self, snapshot: dict):
-        self.top = _Canonical(snapshot)
-        self.nested = {name: _Canonical(snapshot[name]) for name in self.NESTED}
-
-    def fill(self, *, clients: list, **nested: dict) -> bytes:
-        changed = {"clients": canonical_json(clients)}
-        for name, values in nested.items():
-            changed[name] = self.nested[name].dump(
-                {key: canonical_json(value) for key, value in values.items()}
-            )
-        return self.top.dump(changed)

@@ -24,6 +24,7 @@
     }).then(function (result) {
       if (!status) { return; }
       if (result.ok && result.body.saved) {
+        document.dispatchEvent(new Event("autosaved"));
         status.textContent = text.saved + result.body.saved_at + (lang === "ja" ? "）" : "");
       } else { status.textContent = text.failed; }
     }).catch(function () { if (status) { status.textContent = text.failed; } dirty = true; });

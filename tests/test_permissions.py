@@ -1,0 +1,242 @@
+"""The permission grid: every route and method, as every role, with the status it must get.
+
+Rows are (endpoint, method); columns are the seven roles of DOMAIN.md "Who uses it":
+a guest, provider A's user and admin, provider B (another organisation), a reviewer, a
+supervisor and an administrator. URLs carry provider A's objects (see
+permission_scenario.py), so provider B's column says what another organisation gets: 404,
+the same page as for an id that does not exist.
+
+A route added without a row fails ``test_every_route_has_a_row``; a row whose route is gone
+fails it too. A POST-only route has a GET row of 405s: state changes are never GET.
+"""
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from flask import url_for
+
+from app.accounts.access import PUBLIC_ENDPOINTS
+from tests.permission_scenario import TARGETS, Scenario, quick_acknowledgements  # noqa: F401
+
+ROLES = ("guest", "a_user", "a_admin", "b", "reviewer", "supervisor", "admin")
+PEOPLE = {
+    "a_user": "provider_a_user",
+    "a_admin": "provider_a_admin",
+    "b": "provider_b",
+    "reviewer": "reviewer",
+    "supervisor": "supervisor",
+    "admin": "administrator",
+}
+
+
+def row(guest, a_user, a_admin, b, reviewer, supervisor, admin) -> dict[str, int]:
+    return dict(zip(ROLES, (guest, a_user, a_admin, b, reviewer, supervisor, admin), strict=True))
+
+
+NOT_GET = row(405, 405, 405, 405, 405, 405, 405)
+
+# fmt: off
+GRID = {
+    #                                          guest A-user A-admin  B   rev  sup  admin
+    # --- public ------------------------------------------------------------------------
+    ("static", "GET"):                          row(200, 200, 200, 200, 200, 200, 200),
+    ("core.index", "GET"):                      row(200, 302, 302, 302, 302, 302, 302),
+    ("core.set_language", "POST"):              row(302, 302, 302, 302, 302, 302, 302),
+    ("core.set_language", "GET"):               NOT_GET,
+    ("core.healthz", "GET"):                    row(200, 200, 200, 200, 200, 200, 200),
+    ("accounts.login", "GET"):                  row(200, 302, 302, 302, 302, 302, 302),
+    ("accounts.login", "POST"):                 row(200, 302, 302, 302, 302, 302, 302),
+    ("accounts.register", "GET"):               row(200, 302, 302, 302, 302, 302, 302),
+    ("accounts.register", "POST"):              row(200, 302, 302, 302, 302, 302, 302),
+    ("accounts.accept_invitation", "GET"):      row(404, 404, 404, 404, 404, 404, 404),
+    ("accounts.accept_invitation", "POST"):     row(404, 404, 404, 404, 404, 404, 404),
+    ("public.register", "GET"):                 row(200, 200, 200, 200, 200, 200, 200),
+    ("public.register_csv", "GET"):             row(200, 200, 200, 200, 200, 200, 200),
+    ("public.register_json", "GET"):            row(200, 200, 200, 200, 200, 200, 200),
+    ("acknowledgements.verify", "GET"):         row(200, 200, 200, 200, 200, 200, 200),
+    ("acknowledgements.verify_upload", "POST"): row(200, 200, 200, 200, 200, 200, 200),
+    ("acknowledgements.verify_upload", "GET"):  NOT_GET,
+    # --- any signed-in person -----------------------------------------------------------
+    ("accounts.logout", "POST"):                row(302, 302, 302, 302, 302, 302, 302),
+    ("accounts.logout", "GET"):                 NOT_GET,
+    ("accounts.extend_session", "POST"):        row(302, 200, 200, 200, 200, 200, 200),
+    ("accounts.extend_session", "GET"):         NOT_GET,
+    # --- the provider's organisation ----------------------------------------------------
+    ("accounts.organisation", "GET"):           row(302, 200, 200, 200, 403, 403, 403),
+    ("accounts.organisation", "POST"):          row(302, 403, 302, 403, 403, 403, 403),
+    ("accounts.organisation_users", "GET"):     row(302, 200, 200, 200, 403, 403, 403),
+    ("accounts.invite", "GET"):                 row(302, 403, 200, 403, 403, 403, 403),
+    ("accounts.invite", "POST"):                row(302, 403, 200, 403, 403, 403, 403),
+    # --- the administrator ----------------------------------------------------------------
+    ("accounts.staff_users", "GET"):            row(302, 403, 403, 403, 403, 403, 200),
+    ("accounts.staff_users", "POST"):           row(302, 403, 403, 403, 403, 403, 302),
+    ("accounts.set_user_active", "POST"):       row(302, 403, 403, 403, 403, 403, 302),
+    ("accounts.set_user_active", "GET"):        NOT_GET,
+    # --- filing: provider A's notices ---------------------------------------------------------
+    ("filing.dashboard", "GET"):                row(302, 200, 200, 200, 403, 403, 403),
+    ("filing.new_notice", "GET"):               row(302, 200, 200, 200, 403, 403, 403),
+    ("filing.new_notice", "POST"):              row(302, 302, 302, 302, 403, 403, 403),
+    ("filing.show", "GET"):                     row(302, 200, 200, 404, 403, 403, 403),
+    ("filing.edit", "GET"):                     row(302, 200, 200, 404, 403, 403, 403),
+    ("filing.section", "GET"):                  row(302, 200, 200, 404, 403, 403, 403),
+    ("filing.section", "POST"):                 row(302, 302, 302, 404, 403, 403, 403),
+    ("filing.add_client", "POST"):              row(302, 302, 302, 404, 403, 403, 403),
+    ("filing.add_client", "GET"):               NOT_GET,
+    ("filing.add_subcontractor", "POST"):       row(302, 302, 302, 404, 403, 403, 403),
+    ("filing.add_subcontractor", "GET"):        NOT_GET,
+    ("filing.add_certification", "POST"):       row(302, 302, 302, 404, 403, 403, 403),
+    ("filing.add_certification", "GET"):        NOT_GET,
+    ("filing.remove_item", "POST"):             row(302, 302, 302, 404, 403, 403, 403),
+    ("filing.remove_item", "GET"):              NOT_GET,
+    ("filing.upload_attachment", "POST"):       row(302, 302, 302, 404, 403, 403, 403),
+    ("filing.upload_attachment", "GET"):        NOT_GET,
+    ("filing.download_attachment", "GET"):      row(302, 200, 200, 404, 403, 403, 403),
+    ("filing.remove_attachment", "POST"):       row(302, 302, 302, 404, 403, 403, 403),
+    ("filing.remove_attachment", "GET"):        NOT_GET,
+    ("filing.submit", "GET"):                   row(302, 200, 200, 404, 403, 403, 403),
+    ("filing.submit", "POST"):                  row(302, 303, 303, 404, 403, 403, 403),
+    ("filing.receipt", "GET"):                  row(302, 200, 200, 404, 403, 403, 403),
+    ("filing.delete", "POST"):                  row(302, 302, 302, 404, 403, 403, 403),
+    ("filing.delete", "GET"):                   NOT_GET,
+    ("filing.withdraw", "GET"):                 row(302, 200, 200, 404, 403, 403, 403),
+    ("filing.withdraw", "POST"):                row(302, 303, 303, 404, 403, 403, 403),
+    ("filing.respond", "POST"):                 row(302, 303, 303, 404, 403, 403, 403),
+    ("filing.respond", "GET"):                  NOT_GET,
+    ("acknowledgements.provider_download", "GET"): row(302, 200, 200, 404, 403, 403, 403),
+    # --- review: FSA staff ------------------------------------------------------------------
+    ("review.queue", "GET"):                    row(302, 403, 403, 403, 200, 200, 403),
+    ("review.overview", "GET"):                 row(302, 403, 403, 403, 403, 200, 403),
+    ("review.notice", "GET"):                   row(302, 403, 403, 403, 200, 200, 403),
+    ("review.download_attachment", "GET"):      row(302, 403, 403, 403, 200, 200, 403),
+    ("acknowledgements.staff_download", "GET"): row(302, 403, 403, 403, 200, 200, 403),
+    ("review.take", "POST"):                    row(302, 403, 403, 403, 303, 303, 403),
+    ("review.take", "GET"):                     NOT_GET,
+    ("review.assign", "POST"):                  row(302, 403, 403, 403, 403, 303, 403),
+    ("review.assign", "GET"):                   NOT_GET,
+    ("review.request_information", "POST"):     row(302, 403, 403, 403, 303, 303, 403),
+    ("review.request_information", "GET"):      NOT_GET,
+    ("review.propose_decision", "POST"):        row(302, 403, 403, 403, 303, 303, 403),
+    ("review.propose_decision", "GET"):         NOT_GET,
+    ("review.confirm_decision", "POST"):        row(302, 403, 403, 403, 403, 303, 403),
+    ("review.confirm_decision", "GET"):         NOT_GET,
+    ("review.send_back", "POST"):               row(302, 403, 403, 403, 403, 303, 403),
+    ("review.send_back", "GET"):                NOT_GET,
+    ("review.note", "POST"):                    row(302, 403, 403, 403, 303, 303, 403),
+    ("review.note", "GET"):                     NOT_GET,
+}
+# fmt: on
+
+# Cells where the app answers otherwise than the grid: (endpoint, method, role) -> the
+# status it gives today, and why that is wrong. Such a row xfails once every other cell
+# of it holds, and fails (strictly) as soon as the cell is right or changes again.
+KNOWN_BUGS = {}
+
+PUBLIC = {
+    "static",
+    "core.index",
+    "core.set_language",
+    "core.healthz",
+    "accounts.login",
+    "accounts.register",
+    "accounts.accept_invitation",
+    "public.register",
+    "public.register_csv",
+    "public.register_json",
+    "acknowledgements.verify",
+    "acknowledgements.verify_upload",
+}
+
+
+def routes(app) -> set[tuple[str, str]]:
+    """Every (endpoint, method) the URL map allows, plus GET for routes that lack it."""
+    pairs = set()
+    for rule in app.url_map.iter_rules():
+        methods = rule.methods - {"HEAD", "OPTIONS"}
+        pairs |= {(rule.endpoint, method) for method in methods}
+        pairs.add((rule.endpoint, "GET"))
+    return pairs
+
+
+def test_every_route_has_a_row_and_every_row_a_route(app):
+    pairs = routes(app)
+    assert sorted(pairs - GRID.keys()) == [], "routes without a row in GRID"
+    assert sorted(GRID.keys() - pairs) == [], "rows in GRID for routes that no longer exist"
+    assert {endpoint for endpoint, _ in GRID} == TARGETS.keys()
+
+
+def test_state_changing_routes_refuse_get(app):
+    """A route without GET answers 405 to everyone, so no link or prefetch changes state."""
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods:
+            assert GRID[(rule.endpoint, "GET")] == NOT_GET, rule.endpoint
+
+
+def test_the_login_allowlist_is_the_public_routes(app):
+    assert PUBLIC_ENDPOINTS == PUBLIC
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints >= PUBLIC
+
+
+@pytest.fixture
+def clients(app, auth, people):
+    signed_in = {"guest": app.test_client()}
+    for role, person in PEOPLE.items():
+        signed_in[role] = app.test_client()
+        auth.login(signed_in[role], getattr(people, person))
+    return signed_in
+
+
+def send(client, method, endpoint, target):
+    with client.application.test_request_context():
+        url = url_for(endpoint, **target.values)
+    return client.open(url, method=method, data=target.payload() if method == "POST" else None)
+
+
+def error_page(response) -> str:
+    return re.sub(r"Incident reference: \w+", "Incident reference: -", response.text)
+
+
+def login_path(app):
+    with app.test_request_context():
+        return url_for("accounts.login")
+
+
+@pytest.mark.usefixtures("quick_acknowledgements")
+@pytest.mark.parametrize(("endpoint", "method"), sorted(GRID), ids=[f"{e} {m}" for e, m in sorted(GRID)])
+def test_permission(app, people, clients, endpoint, method):
+    expected = GRID[(endpoint, method)]
+    scenario = Scenario(people).build()
+    make_target = TARGETS[endpoint]
+    target = make_target(scenario)
+    actual = {}
+    # Refused roles first, so that what they must not change is still there to refuse;
+    # after any request that succeeded, a fresh target for the next role.
+    for role in sorted(ROLES, key=lambda r: expected[r] < 400):
+        response = send(clients[role], method, endpoint, target)
+        actual[role] = response.status_code
+        if role == "guest" and endpoint not in PUBLIC and expected[role] == 302:
+            assert urlsplit(response.location).path == login_path(app), response.location
+        if role == "b" and expected[role] == 404 == response.status_code:
+            missing = send(clients[role], method, endpoint, target.missing())
+            assert missing.status_code == 404
+            assert error_page(response) == error_page(missing), "B can tell A's ids exist"
+        if method != "GET" and role != "guest" and response.status_code < 400:
+            target = make_target(scenario)
+
+    bugs = {
+        role: KNOWN_BUGS[(endpoint, method, role)]
+        for role in ROLES
+        if (endpoint, method, role) in KNOWN_BUGS
+    }
+    wrong = {
+        role: f"expected {expected[role]}, got {actual[role]}"
+        for role in ROLES
+        if actual[role] != expected[role] and role not in bugs
+    }
+    assert wrong == {}
+    for role, (today, reason) in bugs.items():
+        assert actual[role] != expected[role], f"fixed: remove {role} from KNOWN_BUGS"
+        assert actual[role] == today, f"{role}: now {actual[role]}, KNOWN_BUGS says {today}"
+    if bugs:
+        pytest.xfail("; ".join(reason for _, reason in bugs.values()))

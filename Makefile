@@ -5,6 +5,7 @@
 #   make setup   system packages, .venv, Python packages, translation catalogs
 #   make run     migrate the local database, load demo data, serve on 127.0.0.1:5000
 #   make test    lint, then the whole test suite on SQLite and on PostgreSQL
+#                (also installs the browser tests' tools: Chromium, Java, axe, vnu)
 #   make lint    ruff check and ruff format --check
 #   make format  let ruff fix imports and formatting
 
@@ -21,7 +22,7 @@ PORT := 5000
 export FLASK_APP := wsgi.py
 export FLASK_DEBUG := 0
 
-.PHONY: help setup system-packages venv translations run test lint format
+.PHONY: help setup system-packages venv translations browser-tools run test lint format
 
 help:
 	@sed -n 's/^#   //p' $(MAKEFILE_LIST)
@@ -37,6 +38,12 @@ venv:
 translations: venv
 	@scripts/compile-translations.sh
 
+# Outside CI a machine without them still runs the rest (the browser tests skip).
+browser-tools:
+	@scripts/browser-tools.sh || { \
+	  if [ "$${CI:-}" = true ]; then exit 1; fi; \
+	  echo "make: without these tools the browser tests will be skipped" >&2; }
+
 run: setup
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load
@@ -45,7 +52,7 @@ run: setup
 	@echo
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
-test: setup
+test: setup browser-tools
 	@scripts/ensure-postgres.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

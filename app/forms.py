@@ -60,3 +60,15 @@ def number_range(minimum: int, maximum: int) -> NumberRange:
 def options(pairs) -> list[SelectChoice]:
     """(value, label) pairs as the SelectChoice objects that WTForms 3.3 expects."""
     return [SelectChoice(value=value, label=label) for value, label in pairs]
+
+
+def country_options() -> list[SelectChoice]:
+    """ISO 3166 countries named in the user's language (Babel's CLDR names), Japan first."""
+    from flask_babel import get_locale
+
+    from .domain.identifiers import country_choices
+
+    names = get_locale().territories if get_locale() else {}
+    pairs = [(code, names.get(code, name)) for code, name in country_choices()]
+    pairs.sort(key=lambda pair: (pair[0] != "JP", pair[1]))
+    return options(pairs)

@@ -138,6 +138,19 @@ def init_app(app):
     init_filters(app)
 
 
+def refusal(refused) -> str:
+    """Why an action was refused, in the user's language."""
+    from flask_babel import gettext
+
+    if refused.reason:
+        return str(refused.reason)
+    return gettext(
+        "“%(action)s” is not possible while the notice is “%(status)s”.",
+        action=ACTION.get(str(refused.action), str(refused.action)),
+        status=STATUS.get(str(refused.status), str(refused.status)),
+    )
+
+
 def jst(moment, with_seconds=False):
     """A stored UTC time as Japan time, with the zone named."""
     from flask_babel import format_datetime

@@ -10,6 +10,8 @@ PACKAGES=(
   libharfbuzz-subset0
   fonts-ipaexfont-gothic
   fonts-ipaexfont-mincho
+  fonts-noto-cjk
+  fonts-dejavu-core
   qpdf
   poppler-utils
 )

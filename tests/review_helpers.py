@@ -17,7 +17,6 @@ its events, decisions, information requests, versions and attachments.
 import re
 from datetime import UTC, date, datetime, time, timedelta
 
-import pytest
 from flask import current_app
 from sqlalchemy import select
 
@@ -264,22 +263,3 @@ def version_on(html: str) -> int:
     match = VERSION_FIELD.search(html)
     assert match, "no action form with a version on the page"
     return int(match.group(1))
-
-
-# --- teardown on PostgreSQL ----------------------------------------------------------------
-
-
-@pytest.fixture
-def history_cleanup(app):
-    """Empty notice_events with TRUNCATE before the harness deletes the rows.
-
-    On PostgreSQL the append-only trigger refuses the harness's ``DELETE FROM notice_events``
-    (a ProgrammingError, which ``delete_all_rows`` in conftest.py does not fall back from);
-    TRUNCATE fires no row trigger. Harmless once conftest.py handles the trigger itself.
-    """
-    yield
-    db.session.remove()
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql("SET LOCAL lock_timeout = '10s'")
-            connection.exec_driver_sql("TRUNCATE notice_events")

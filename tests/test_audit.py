@@ -16,15 +16,12 @@ from tests.conftest import BACKEND
 from tests.review_helpers import (
     confirm,
     events_of,
-    history_cleanup,  # noqa: F401 - fixture
     notice_at,
     propose,
     request_info,
     respond,
     take,
 )
-
-pytestmark = pytest.mark.usefixtures("history_cleanup")
 
 postgresql_only = pytest.mark.skipif(BACKEND != "postgresql", reason="the trigger is PostgreSQL's")
 # A verify that stops at a break leaves its streaming (server-side) cursor open on PostgreSQL;

@@ -22,12 +22,9 @@ from tests.factories import make_organisation, make_user
 from tests.review_helpers import (
     business_days_before,
     filed_notice,
-    history_cleanup,  # noqa: F401 - fixture
     jst_today,
     notice_at,
 )
-
-pytestmark = pytest.mark.usefixtures("history_cleanup")
 
 ROW = re.compile(r'<td data-label="Receipt number"><a href="/review/notices/\d+">([^<]+)</a>')
 NEXT = re.compile(r'<a href="([^"]+)" rel="next">')

@@ -30,7 +30,6 @@ from tests.review_helpers import (
     at_jst,
     confirm,
     events_of,
-    history_cleanup,  # noqa: F401 - fixture
     jst_today,
     notice_at,
     pdf_file,
@@ -45,8 +44,6 @@ from tests.review_helpers import (
     version_on,
     withdraw,
 )
-
-pytestmark = pytest.mark.usefixtures("history_cleanup")
 
 UNDECIDED = [
     Status.SUBMITTED,
@@ -536,11 +533,6 @@ def test_a_decided_or_withdrawn_notice_cannot_be_withdrawn(people, status):
     assert_refused(notice, lambda: withdraw(notice, people.provider_a_user))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: app/filing/operations.py withdraw_notice checks neither who withdraws nor "
-    "the required reason; only the view's form and decorator do",
-)
 @pytest.mark.parametrize("attempt", ["by staff", "by another provider", "without a reason"])
 def test_withdrawing_is_for_the_provider_with_a_reason(people, attempt):
     notice = notice_at(Status.UNDER_REVIEW, people)
@@ -774,13 +766,6 @@ def test_two_supervisors_assign_from_the_same_page_the_second_is_told_who_came_f
     assert notice.handler_id == second_reviewer.id
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: app/filing/transitions.py apply_transition (and the person checks in "
-    "app/review/operations.py) judge the freshly loaded notice before comparing the "
-    "expected version, so a stale form gets 'take is not allowed from under_review' or "
-    "'Only the handler ... may do this' instead of the page naming who changed it and when",
-)
 @pytest.mark.parametrize("race", ["take after take", "request after reassignment"])
 def test_whoever_acted_on_an_old_page_is_told_who_changed_it_and_when(
     app, client, auth, people, second_reviewer, race

@@ -22,7 +22,6 @@ from tests.review_helpers import (
     business_days_before,
     confirm,
     filed_notice,
-    history_cleanup,  # noqa: F401 - fixture
     jst_today,
     notice_at,
     propose,
@@ -32,8 +31,6 @@ from tests.review_helpers import (
     take,
     version_on,
 )
-
-pytestmark = pytest.mark.usefixtures("history_cleanup")
 
 INTERNAL = "ZX-INTERNAL-7731: provider's CISO left in October"
 MARKUP = "<script>alert(1)</script> {{7*7}}"

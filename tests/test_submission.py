@@ -83,6 +83,8 @@ def test_submitting_twice_files_the_notice_once(signed_in, draft):
     assert number in receipt.get_data(as_text=True)
 
 
+NOT_EDITABLE = "This notice has been submitted and can no longer be edited."
+
 SECTION_POSTS = {
     "system": {"system_name": "Changed after filing", "system_version": "9"},
     "notice": {"notice_type": "new", "planned_date": "2030-01-04"},
@@ -99,7 +101,9 @@ def test_a_submitted_notice_cannot_be_edited_through_its_sections(signed_in, dra
     response = signed_in.post(f"/notices/{draft.id}/edit/{key}", data=SECTION_POSTS[key])
 
     assert response.status_code in (302, 303, 409)
-    if response.status_code != 409:
+    if response.status_code == 409:
+        assert NOT_EDITABLE in response.get_data(as_text=True)
+    else:
         assert response.location.endswith(f"/notices/{draft.id}")
     assert notice_state(draft.id) == before
 
@@ -159,14 +163,10 @@ def post(client, path, data):
     if data == "upload":
         return client.post(
             path,
-            data={"file-category": "other", "file-file": (_file(minimal_pdf(2)), "late.pdf")},
+            data={"file-category": "other", "file-file": (io.BytesIO(minimal_pdf(2)), "late.pdf")},
             content_type="multipart/form-data",
         )
     return client.post(path, data=data)
-
-
-def _file(data):
-    return io.BytesIO(data)
 
 
 @pytest.mark.parametrize("action", GROUP_ACTIONS)
@@ -183,6 +183,8 @@ def test_a_submitted_notice_refuses_changes_to_its_lists(signed_in, draft, peopl
     assert response.status_code in (302, 303, 409), (
         f"{action} on a submitted notice answered {response.status_code}"
     )
+    if response.status_code == 409:
+        assert NOT_EDITABLE in response.get_data(as_text=True)
     assert notice_state(draft.id) == before
     assert sorted(storage().keys()) == files_before
 

@@ -3,8 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired
 
-from ..domain.identifiers import country_choices
-from ..forms import limit, options
+from ..forms import country_options, limit, options
 from ..validators import LEI, CorporateNumber, CountryCode, Phone, PostalCodeJP, RequiredIf
 from .models import Organisation, OrganisationKind, Role, User
 
@@ -121,7 +120,7 @@ class OrganisationForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.country.choices = options(country_choices())
+        self.country.choices = country_options()
 
 
 class RegistrationForm(OrganisationForm):

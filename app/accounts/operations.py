@@ -5,6 +5,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..extensions import db
@@ -58,8 +59,6 @@ def _apply_profile(organisation: Organisation, data: dict) -> None:
 
 
 def _check_identifiers_free(organisation: Organisation) -> None:
-    from flask_babel import lazy_gettext as _l
-
     for column, field in (
         (Organisation.corporate_number, "corporate_number"),
         (Organisation.lei, "lei"),
@@ -77,8 +76,6 @@ def _check_identifiers_free(organisation: Organisation) -> None:
 
 
 def _check_email_free(email: str) -> None:
-    from flask_babel import lazy_gettext as _l
-
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
         raise AccountError(_l("An account with this e-mail address already exists."), "email")
 
@@ -176,7 +173,9 @@ def accept_invitation(invitation: Invitation, name: str, password: str) -> User:
 def create_staff_user(name: str, email: str, role: Role, password: str) -> User:
     role = Role(role)
     if role.is_provider:
-        raise AccountError("staff accounts only: reviewer, supervisor or administrator", "role")
+        raise AccountError(
+            _l("Staff accounts are for reviewers, supervisors and administrators only."), "role"
+        )
     email = normalise_email(email)
     _check_email_free(email)
     user = User(

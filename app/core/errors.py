@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..domain.workflow import TransitionRefused
 from ..extensions import db
+from ..labels import refusal
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ def register_error_handlers(app):
         return (
             render_template(
                 "core/error.html", code=409, incident=secrets.token_hex(4),
-                description=refused.reason,
+                description=refusal(refused),
             ),
             409,
         )

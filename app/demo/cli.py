@@ -45,7 +45,13 @@ def load():
     if db.session.scalar(select(User.id).where(User.email == data.MARKER_EMAIL)):
         click.echo("The demonstration data is already loaded; nothing was changed.")
     else:
-        notices = load_demo()
+        try:
+            notices = load_demo()
+        except accounts.AccountError as clash:
+            raise click.ClickException(
+                f"Cannot load the demonstration: {clash.message} ({clash.field}). "
+                "Nothing was changed."
+            ) from clash
         click.echo(f"Demonstration data loaded: {len(notices)} notices.")
         for notice in notices:
             number = notice.receipt_number or "(draft)"

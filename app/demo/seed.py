@@ -35,7 +35,7 @@ import multiprocessing
 import os
 import random
 from bisect import bisect_right
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -242,8 +242,8 @@ class _Row(dict):
 _WORKER_SEEDER = None
 
 
-def _rows_in_worker(chunk: Chunk) -> dict:
-    return _WORKER_SEEDER.rows_for(chunk)
+def _batch_in_worker(chunk: Chunk) -> dict:
+    return _WORKER_SEEDER.batch_for(chunk)
 
 
 class _Seeder:
@@ -258,8 +258,9 @@ class _Seeder:
         self.exchanges = load_exchanges(config.get("EXCHANGE_REGISTER_PATH"))
         self.now = calendar.utcnow()
         self.connection = db.session.connection()
-        self.postgresql = self.connection.dialect.name == "postgresql"
-        self.copy = self.postgresql and self.connection.dialect.driver == "psycopg"
+        self.dialect = self.connection.dialect
+        self.postgresql = self.dialect.name == "postgresql"
+        self.copy = self.postgresql and self.dialect.driver == "psycopg"
         self._password_hash = None
         self.result = SeedResult()
 
@@ -286,24 +287,31 @@ class _Seeder:
             _WORKER_SEEDER = self
             try:
                 with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                    for rows in pool.imap(_rows_in_worker, chunks):
-                        self.write(rows)
+                    # In order (a change refers to an earlier notice), and no more batches
+                    # waiting in memory than there are workers.
+                    pending = deque()
+                    for chunk in chunks:
+                        pending.append(pool.apply_async(_batch_in_worker, (chunk,)))
+                        if len(pending) > jobs:
+                            self.write(pending.popleft().get())
+                    while pending:
+                        self.write(pending.popleft().get())
             finally:
                 _WORKER_SEEDER = None
         else:
             for chunk in chunks:
-                self.write(self.rows_for(chunk))
+                self.write(self.batch_for(chunk))
         self.update_counters()
         self.result.organisations = len(self.providers)
         return self.result
 
-    def write(self, rows: dict) -> None:
+    def write(self, batch: dict) -> None:
         for key, table in TABLES:
-            self.insert(table, rows[key])
-        self.result.notices += len(rows["notices"])
-        self.result.events += len(rows["events"])
-        self.result.versions += len(rows["versions"])
-        self.result.statuses.update(row["status"] for row in rows["notices"])
+            self.execute(table, batch[key])
+        self.result.notices += batch["counts"]["notices"]
+        self.result.events += batch["counts"]["events"]
+        self.result.versions += batch["counts"]["versions"]
+        self.result.statuses.update(batch["statuses"])
 
     # --- ids and inserts ------------------------------------------------------------------
 
@@ -324,23 +332,35 @@ class _Seeder:
         return list(range(top + 1, top + 1 + n))
 
     def insert(self, table, rows: list[dict]) -> None:
-        """Insert ``rows`` (dicts with the same keys): COPY on psycopg, else executemany."""
-        if not rows:
-            return
-        if self.copy:
-            self._copy(table, rows)
-        elif self.connection.dialect.name == "sqlite":
-            self._executemany(table, rows)
-        else:
-            for start in range(0, len(rows), BATCH):
-                self.connection.execute(table.insert(), rows[start : start + BATCH])
+        self.execute(table, self.prepare(table, rows))
 
-    def _executemany(self, table, rows: list[dict]) -> None:
-        """The statement insert() compiles, run by the driver's executemany with values
-        converted by the column types' own bind processors: what execute() would send,
-        without its per-row bookkeeping, which costs more than SQLite's insert itself."""
-        dialect = self.connection.dialect
-        compiled = table.insert().compile(dialect=dialect, column_keys=list(rows[0]))
+    def prepare(self, table, rows: list[dict]):
+        """``rows`` (dicts with the same keys) as the driver takes them; no database needed,
+        so that a worker process can do it.
+
+        On PostgreSQL with psycopg: rows for COPY, in column order, JSON serialised. On
+        SQLite: the statement insert() compiles and its parameters, converted by the column
+        types' own bind processors: what execute() would send, without its per-row
+        bookkeeping, which costs more than SQLite's insert itself. Otherwise the dicts, for
+        Core insert()."""
+        if not rows:
+            return None
+        names = list(rows[0])
+        if self.copy:
+            json_columns = [
+                i for i, name in enumerate(names) if isinstance(table.c[name].type, JSON)
+            ]
+            getter = itemgetter(*names)
+            values = []
+            for row in rows:
+                value = list(getter(row))
+                for index in json_columns:
+                    value[index] = json.dumps(value[index])
+                values.append(value)
+            return ("copy", names, values)
+        if self.dialect.name != "sqlite":
+            return ("insert", None, rows)
+        compiled = table.insert().compile(dialect=self.dialect, column_keys=names)
         names = compiled.positiontup
         # Strings, numbers and booleans go in as they are; dates, times and JSON as their
         # column type writes them (SQLite has no such types of its own).
@@ -348,34 +368,38 @@ class _Seeder:
         for index, name in enumerate(names):
             column_type = table.c[name].type
             if isinstance(column_type, DateTime | Date | JSON):
-                processors.append(
-                    (index, column_type.dialect_impl(dialect).bind_processor(dialect))
-                )
-        values = itemgetter(*names)
-        statement = str(compiled)
-        for start in range(0, len(rows), BATCH):
-            batch = []
-            for row in rows[start : start + BATCH]:
-                params = list(values(row))
-                for index, process in processors:
-                    params[index] = process(params[index])
-                batch.append(tuple(params))
-            self.connection.exec_driver_sql(statement, batch)
+                processor = column_type.dialect_impl(self.dialect).bind_processor(self.dialect)
+                processors.append((index, processor))
+        getter = itemgetter(*names)
+        values = []
+        for row in rows:
+            value = list(getter(row))
+            for index, process in processors:
+                value[index] = process(value[index])
+            values.append(tuple(value))
+        return ("executemany", str(compiled), values)
 
-    def _copy(self, table, rows: list[dict]) -> None:
-        from psycopg import sql
+    def execute(self, table, prepared) -> None:
+        if prepared is None:
+            return
+        how, names_or_statement, values = prepared
+        if how == "copy":
+            from psycopg import sql
 
-        names = list(rows[0])
-        json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
-        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-            sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, names))
-        )
-        raw = self.connection.connection.driver_connection
-        with raw.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row(
-                    [json.dumps(row[name]) if name in json_columns else row[name] for name in names]
-                )
+            statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+                sql.Identifier(table.name),
+                sql.SQL(", ").join(map(sql.Identifier, names_or_statement)),
+            )
+            raw = self.connection.connection.driver_connection
+            with raw.cursor() as cursor, cursor.copy(statement) as copy:
+                for value in values:
+                    copy.write_row(value)
+            return
+        for start in range(0, len(values), BATCH):
+            if how == "executemany":
+                self.connection.exec_driver_sql(names_or_statement, values[start : start + BATCH])
+            else:
+                self.connection.execute(table.insert(), values[start : start + BATCH])
 
     # --- people ---------------------------------------------------------------------------
 
@@ -696,14 +720,17 @@ class _Seeder:
 
     # --- the rows of one batch of notices (also in a worker process: no database here) ----
 
-    def rows_for(self, chunk: Chunk) -> dict:
+    def batch_for(self, chunk: Chunk) -> dict:
         self.rng = random.Random(chunk.random_seed)  # noqa: S311 - not for secrets
         rows = {key: [] for key, _ in TABLES}
         for entry, notice_id, number, reference in zip(
             chunk.plan, chunk.ids, chunk.numbers, chunk.refers_to, strict=True
         ):
             self.notice_rows(rows, entry, notice_id, number, reference)
-        return rows
+        batch = {key: self.prepare(table, rows[key]) for key, table in TABLES}
+        batch["counts"] = {key: len(rows[key]) for key in ("notices", "events", "versions")}
+        batch["statuses"] = Counter(row["status"] for row in rows["notices"])
+        return batch
 
     def path(self, status: Status) -> list[str]:
         """The steps that lead to ``status``, with a realistic share of detours."""

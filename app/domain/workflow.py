@@ -115,17 +115,19 @@ CLOCK_RUNNING = frozenset({Status.SUBMITTED, Status.UNDER_REVIEW, Status.DECISIO
 class TransitionRefused(Exception):
     """An action that the notice's status does not allow; `reason` says why."""
 
-    def __init__(self, action: Action, status: Status, reason: str):
-        super().__init__(reason)
+    def __init__(self, action: Action, status: Status, reason=None):
+        super().__init__(reason or f"{action.value} is not allowed from {status}")
         self.action = action
         self.status = status
+        # A message for people, in their language; None means "not in this status",
+        # which the web layer words from the action and status labels.
         self.reason = reason
 
 
 def check_transition(action: Action, status: Status) -> Transition:
     transition = TRANSITIONS[action]
     if status not in transition.sources:
-        raise TransitionRefused(action, status, f"{action.value} is not allowed from {status}")
+        raise TransitionRefused(action, status)
     return transition
 
 

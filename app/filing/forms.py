@@ -17,8 +17,14 @@ from wtforms import (
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from .. import labels
-from ..domain.identifiers import country_choices
-from ..forms import DateField, IntegerField, MultiCheckboxField, limit, number_range, options
+from ..forms import (
+    DateField,
+    IntegerField,
+    MultiCheckboxField,
+    country_options,
+    limit,
+    number_range,
+)
 from ..validators import CountryCode
 from . import models as m
 
@@ -81,7 +87,7 @@ class SystemForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = options(country_choices())
+        choices = country_options()
         self.data_countries.choices = choices
         self.key_countries.choices = choices
 
@@ -154,7 +160,7 @@ class SubcontractorForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.country.choices = options(country_choices())
+        self.country.choices = country_options()
 
 
 class CertificationForm(FlaskForm):

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.access import provider_required
+from ..labels import refusal
 from ..domain import calendar
 from ..domain.workflow import TransitionRefused
 from ..extensions import db
@@ -46,7 +47,7 @@ def respond(notice_id):
     except TransitionRefused as refused:
         db.session.rollback()
         return render_template(
-            "filing/refused.html", notice=own_notice(notice_id), reason=refused.reason
+            "filing/refused.html", notice=own_notice(notice_id), reason=refusal(refused)
         ), 409
     except StaleNotice as stale:
         return render_template("filing/refused.html", notice=own_notice(notice_id),

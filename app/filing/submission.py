@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..accounts.access import provider_required
+from ..labels import refusal
 from ..acknowledgements import operations as acknowledgements
 from ..domain import calendar
 from ..domain.workflow import Side, Status, TransitionRefused, allowed_actions, provider_status
@@ -110,7 +111,7 @@ def delete(notice_id):
     try:
         keys = operations.delete_draft(notice)
     except TransitionRefused as refused:
-        flash(refused.reason, "error")
+        flash(refusal(refused), "error")
         return redirect(url_for("filing.show", notice_id=notice.id)), 409
     db.session.commit()
     for key in keys:

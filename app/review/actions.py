@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.access import review_staff_required
+from ..labels import refusal
 from ..accounts.models import User
 from ..domain import calendar
 from ..domain.workflow import TransitionRefused
@@ -102,7 +103,7 @@ def view_for(name):
         except TransitionRefused as refused:
             db.session.rollback()
             return render_template(
-                "review/refused.html", notice=staff_notice(notice_id), reason=refused.reason
+                "review/refused.html", notice=staff_notice(notice_id), reason=refusal(refused)
             ), 409
         except StaleNotice as stale:
             return render_template(

@@ -22,7 +22,7 @@ import re
 import shutil
 import socket
 import subprocess
-import threading
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -31,8 +31,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from werkzeug.serving import WSGIRequestHandler, make_server
-
 from app import create_app
 from app.accounts import operations as accounts
 from app.extensions import db
@@ -92,6 +90,9 @@ class HtmlChecker:
             [
                 "java",
                 "-Xss8m",  # its RELAX NG schemas recurse deeply
+                # A quick start on two cores, beside the app and the browser.
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
                 f"-Dnu.validator.servlet.bind-address=127.0.0.1",
                 "-cp",
                 str(jar),
@@ -100,6 +101,8 @@ class HtmlChecker:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            # Checks run in the background: the browser and the app go first.
+            preexec_fn=lambda: os.nice(10),
         )
         self._ready = False
 
@@ -147,11 +150,6 @@ def html_checker(browser_tools):
 # --- the app as a real server -------------------------------------------------------------
 
 
-class QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs):
-        pass
-
-
 STAFF = {
     "reviewer": ("Rina Reviewer", "rina.reviewer@fsa.example.com", "reviewer"),
     "supervisor": ("Sota Supervisor", "sota.supervisor@fsa.example.com", "supervisor"),
@@ -161,37 +159,49 @@ STAFF = {
 
 @pytest.fixture(scope="session")
 def live_server(database_factory, migrations, tmp_path_factory, html_checker):
+    """The app in a process of its own (tests/browser/server.py) on a fresh database."""
     url = database_factory.create()
     migrations.upgrade(url)
-    storage = tmp_path_factory.mktemp("browser-files")
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "browser-tests",
-            "PASSWORD_HASH": "pbkdf2:sha256:1000",
-            "RATELIMIT_ENABLED": False,
-            "STORAGE_PATH": str(storage),
-            "MAIL_LOG_PATH": str(storage / "mail.log"),
-            # As in production: the browser must carry the CSRF token of every form.
-            "WTF_CSRF_ENABLED": True,
-        }
-    )
+    files = tmp_path_factory.mktemp("browser-server")
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "browser-tests",
+        "PASSWORD_HASH": "pbkdf2:sha256:1000",
+        "RATELIMIT_ENABLED": False,
+        "STORAGE_PATH": str(files / "files"),
+        "MAIL_LOG_PATH": str(files / "mail.log"),
+        # As in production: the browser must send the CSRF token of every form.
+        "WTF_CSRF_ENABLED": True,
+    }
+    app = create_app(settings)
     staff = {}
     with app.app_context():
         for key, (name, email, role) in STAFF.items():
             accounts.create_staff_user(name, email, role, STAFF_PASSWORD)
             staff[key] = SimpleNamespace(name=name, email=email, password=STAFF_PASSWORD)
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    yield SimpleNamespace(
-        url=f"http://127.0.0.1:{server.server_port}", app=app, staff=staff, storage=storage
-    )
-    server.shutdown()
-    thread.join(10)
-    with app.app_context():
         db.engine.dispose()
+    log = files / "server.log"
+    with log.open("wb") as stderr:
+        process = subprocess.Popen(
+            # Warnings are errors here too, as in the rest of the suite (pyproject.toml).
+            [sys.executable, "-W", "error", "-m", "tests.browser.server", json.dumps(settings)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            # The environment as the root conftest's _hermetic_environment left it.
+        )
+    port = process.stdout.readline().strip()
+    if not port.isdigit():
+        process.kill()
+        pytest.fail(f"the app did not start: {log.read_text()[-3000:]}", pytrace=False)
+    yield SimpleNamespace(url=f"http://127.0.0.1:{int(port)}", staff=staff, log=log)
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    process.stdout.close()
 
 
 # --- the browser ----------------------------------------------------------------------------
@@ -268,14 +278,14 @@ class Audit:
     some seconds) do not hold the browser up.
     """
 
-    def __init__(self, checker: HtmlChecker, axe_source: str):
+    def __init__(self, checker: HtmlChecker, axe_source: str, seen: set):
         self.checker = checker
         self.axe_source = axe_source
         self.pages_checked = 0
         self._problems: list[tuple[str, str]] = []
         self._pending: list[tuple[str, Future]] = []
         self._documents = {}
-        self._seen = set()
+        self._seen = seen
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vnu")
 
     def problem(self, where, what):
@@ -307,8 +317,8 @@ class Audit:
         html = self._html(page)
         lang = (re.search(rb'<html lang="([^"]*)"', html) or [b"", b"?"])[1].decode()
         where = f"[{lang}] {name or re.sub(r'^https?://[^/]+', '', page.url)}"
-        # A page met before in the same language and shape (the same sections, tables,
-        # forms and error lists) is not checked again.
+        # A page met before (in this session) in the same language and shape (the same
+        # address, and as many tables, rows, forms and error lists) is not checked again.
         shape = re.sub(r"#.*$|\d+", "", page.url), tuple(
             html.count(tag) for tag in (b"<table", b"<form", b"<tr", b"data-error-summary")
         )
@@ -364,16 +374,20 @@ class Audit:
 
     def assert_clean(self):
         found = self.problems()
-        assert self.pages_checked > 0, "no page was checked"
         assert not found, f"{len(found)} problems:\n" + "\n".join(found)
 
     def close(self):
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
+@pytest.fixture(scope="session")
+def _audited_pages():
+    return set()
+
+
 @pytest.fixture
-def audit(html_checker, browser_tools):
-    audit = Audit(html_checker, browser_tools.axe)
+def audit(html_checker, browser_tools, _audited_pages):
+    audit = Audit(html_checker, browser_tools.axe, _audited_pages)
     yield audit
     audit.close()
 

@@ -97,7 +97,9 @@ class Person:
         """Press the language switch in the header if the page is not in our language."""
         if self.language() != self.lang:
             name = {"ja": "日本語", "en": "English"}[self.lang]
-            self.follow(self.main_nav().get_by_role("button", name=name, exact=True))
+            # The page is in the other language: the switch is found by its own name.
+            switch = self.page.get_by_role("banner").get_by_role("button", name=name, exact=True)
+            self.follow(switch)
         expect(self.page.locator("html")).to_have_attribute("lang", self.lang)
         return self
 

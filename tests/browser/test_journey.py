@@ -18,6 +18,7 @@ from tests.browser.pages import (
     Dashboard,
     Home,
     Person,
+    ProviderNotice,
     ReceiptPage,
     ReviewQueue,
     SignInPage,
@@ -51,6 +52,7 @@ def test_a_notice_from_registration_to_the_public_register(
     expect(provider.field("System name")).to_have_value(a.system_name)
     expect(provider.field(a.delivery_model, provider.group("Delivery model"))).to_be_checked()
     expect(provider.field("Countries where keys reside")).to_have_values(list(a.key_countries))
+    provider.page.screenshot(path=screenshots / f"notice-form-{lang}.png")
     form.open_section("Security and risk management")
     expect(provider.field("Penetration tester")).to_have_value(a.pentest_tester)
     expect(provider.page.locator("#certifications")).to_contain_text(a.certification.reference)
@@ -58,25 +60,31 @@ def test_a_notice_from_registration_to_the_public_register(
     form.open_section("Clients")
     expect(form.clients()).to_contain_text(a.free_client)
     expect(form.clients()).to_contain_text(a.registered_client)
-    provider.page.screenshot(path=screenshots / f"notice-form-{lang}.png")
 
     # The declaration and the submission, with the keyboard alone.
     form.open_section("Declaration")
     form.fill_declaration_with_keyboard(a)
     receipt = form.check_and_submit_with_keyboard().submit_with_keyboard()
     number = receipt.receipt_number()
+    receipt_url = provider.page.url
     assert RECEIPT_NUMBER.fullmatch(number)
     expect(provider.heading()).to_have_text(provider._("Your notice has been received"))
     provider.page.screenshot(path=screenshots / f"receipt-{lang}.png")
     check_print_layout(receipt)
     download_receipt_pdf_if_offered(receipt)
+    # Back from the receipt: the submission is not repeated, the receipt shows again.
+    provider.page.go_back()
+    provider.arrived()
+    expect(provider.page).to_have_url(receipt_url)
+    assert ReceiptPage(provider).receipt_number() == number
+    expect(Dashboard(provider).open().row(number)).to_have_count(1)
 
     # A reviewer takes the notice and asks for information.
     reviewer = staff_member(open_context, lang, audit, live_server.staff["reviewer"])
     queue = ReviewQueue(reviewer).open()
     expect(queue.table()).to_contain_text(number)
-    if lang == "en":
-        reviewer.page.screenshot(path=screenshots / "review-queue.png")
+    reviewer.page.screenshot(path=screenshots / f"review-queue-{lang}.png")
+    check_queue_on_a_phone(queue, number, screenshots)
     notice = queue.open_notice(number).take()
     expect(reviewer.page.get_by_role("main")).to_contain_text(live_server.staff["reviewer"].name)
     reply_by = (dt.date.today() + dt.timedelta(days=21)).isoformat()
@@ -107,6 +115,7 @@ def test_a_notice_from_registration_to_the_public_register(
     filed = Dashboard(provider).open().open_notice(number)
     expect(filed.decision()).to_contain_text(provider._("Accepted"))
     expect(filed.decision()).to_contain_text("Complete and consistent.")
+    check_notice_print_layout(filed)
 
     # A guest finds the notice in the public register.
     guest = Person(open_context(lang), lang, audit)
@@ -133,6 +142,38 @@ def check_print_layout(receipt: ReceiptPage):
         expect(page.locator(".receipt-number")).to_contain_text(receipt.receipt_number())
     finally:
         page.emulate_media(media="screen")
+
+
+def check_notice_print_layout(filed: ProviderNotice):
+    page = filed.person.page
+    page.emulate_media(media="print")
+    try:
+        expect(filed.person.main_nav()).to_be_hidden()
+        for form in page.locator("main form").all():
+            expect(form).to_be_hidden()
+        expect(filed.decision()).to_be_visible()
+        expect(filed.person.heading()).to_be_visible()
+    finally:
+        page.emulate_media(media="screen")
+
+
+def check_queue_on_a_phone(queue: ReviewQueue, number, screenshots):
+    """Under 48rem the queue's rows are cards, each value named by its column."""
+    page = queue.person.page
+    size = page.viewport_size
+    page.set_viewport_size({"width": 360, "height": 740})
+    try:
+        row = queue.table().get_by_role("row").filter(has_text=number)
+        cell = row.get_by_role("cell").first
+        assert cell.evaluate("el => getComputedStyle(el).display") != "table-cell"
+        label = cell.evaluate("el => getComputedStyle(el, '::before').content")
+        assert label.strip('"') == cell.get_attribute("data-label")
+        table = queue.table()
+        assert table.evaluate("el => el.scrollWidth <= el.parentElement.clientWidth")
+        row.scroll_into_view_if_needed()
+        page.screenshot(path=screenshots / "review-queue-phone.png")
+    finally:
+        page.set_viewport_size(size)
 
 
 def download_receipt_pdf_if_offered(receipt: ReceiptPage):

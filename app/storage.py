@@ -65,6 +65,10 @@ class Storage(Protocol):
         """Every stored key, in sorted order."""
         ...
 
+    def ready(self) -> bool:
+        """Whether the storage answers, for the readiness probe."""
+        ...
+
 
 def new_key() -> str:
     return secrets.token_hex(16)
@@ -131,6 +135,10 @@ class LocalStorage:
 
     def exists(self, key: str) -> bool:
         return is_valid_key(key) and self._path(key).is_file()
+
+    def ready(self) -> bool:
+        """The folder is there and writable (for /readyz)."""
+        return self.root.is_dir() and os.access(self.root, os.W_OK | os.X_OK)
 
     def keys(self) -> Iterator[str]:
         try:

@@ -50,6 +50,7 @@ from flask import current_app, has_app_context, url_for
 from flask.testing import FlaskClient, FlaskCliRunner
 from psycopg import sql
 from sqlalchemy import exc as sa_exc
+from sqlalchemy import exists, select
 from sqlalchemy.engine import make_url
 
 from app import config as app_config
@@ -181,9 +182,10 @@ class PostgresDatabases:
             self._connect().close()
         except psycopg.OperationalError as error:
             where = self.base.render_as_string(hide_password=True)
+            reason = " ".join(str(error).split())
             service_unavailable(
-                f"PostgreSQL at {where} cannot be reached ({error}). Start it with "
-                "scripts/ensure-postgres.sh or set TEST_DATABASE_URL."
+                f"PostgreSQL at {where} cannot be reached ({reason}). "
+                "Start it with scripts/ensure-postgres.sh or set TEST_DATABASE_URL."
             )
 
     def _connect(self):
@@ -241,8 +243,10 @@ def delete_all_rows():
 
     On PostgreSQL, DELETE on the few rows a test leaves takes about 2 ms for all tables,
     where one TRUNCATE ... RESTART IDENTITY CASCADE takes about 100 ms (it replaces each
-    table's files), which over a few hundred tests is most of the run. TRUNCATE remains
-    the fallback should a foreign key ever make the DELETE order fail.
+    table's files), which over a few hundred tests is most of the run. Tables guarded by
+    triggers of their own (the append-only history refuses DELETE) are truncated instead,
+    when they have rows; TRUNCATE of everything remains the fallback should the DELETE
+    order ever fail.
     """
     tables = db.metadata.sorted_tables
     with db.engine.connect() as connection:
@@ -251,26 +255,41 @@ def delete_all_rows():
                 for table in reversed(tables):
                     connection.execute(table.delete())
             return
-        names = [connection.dialect.identifier_preparer.format_table(t) for t in tables]
+        quote_table = connection.dialect.identifier_preparer.format_table
         # A transaction left open elsewhere should fail the run, not hang it.
         lock_timeout = "SET LOCAL lock_timeout = '10s'"
         try:
             with connection.begin():
                 connection.exec_driver_sql(lock_timeout)
-                # History is append-only (a trigger refuses DELETE); TRUNCATE fires no
-                # row trigger, and this table has no children.
-                connection.exec_driver_sql("TRUNCATE notice_events")
-                for name in reversed(names):
-                    if name != "notice_events":
-                        connection.exec_driver_sql(f"DELETE FROM {name}")
+                guarded = _tables_with_triggers(connection)
+                filled = [t for t in tables if t.name in guarded and _has_rows(connection, t)]
+                if filled:
+                    names = ", ".join(quote_table(t) for t in filled)
+                    connection.exec_driver_sql(f"TRUNCATE {names} CASCADE")
+                for table in reversed(tables):
+                    if table.name not in guarded:
+                        connection.execute(table.delete())
                 connection.exec_driver_sql(
                     "SELECT setval(c.oid, 1, false) FROM pg_class c "
                     "WHERE c.relkind = 'S' AND c.relnamespace = current_schema()::regnamespace"
                 )
-        except sa_exc.IntegrityError:
+        except sa_exc.DBAPIError:
+            names = ", ".join(quote_table(t) for t in tables)
             with connection.begin():
                 connection.exec_driver_sql(lock_timeout)
-                connection.exec_driver_sql(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
+                connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+
+
+def _tables_with_triggers(connection) -> set[str]:
+    rows = connection.exec_driver_sql(
+        "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace"
+    )
+    return set(rows.scalars())
+
+
+def _has_rows(connection, table) -> bool:
+    return connection.execute(select(exists().select_from(table))).scalar()
 
 
 # --- the app, its client and CLI runner ---------------------------------------------

@@ -226,7 +226,11 @@ TARGETS = {
     "filing.edit": _draft,
     "filing.section": lambda s: Target(
         {"notice_id": s.draft.id, "key": "declaration"},
-        {"declarant_name": "山田 太郎", "declarant_title": "代表取締役", "declaration_confirmed": "y"},
+        {
+            "declarant_name": "山田 太郎",
+            "declarant_title": "代表取締役",
+            "declaration_confirmed": "y",
+        },
     ),
     "filing.add_client": lambda s: Target(
         {"notice_id": s.draft.id}, {"client-name": f"Example Exchange {next(_serial)}"}

@@ -1,6 +1,7 @@
 """Accounts through the site: registration, signing in and out, invitations, staff accounts."""
 
 import html
+import logging
 import re
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -272,7 +273,8 @@ def test_sign_in_ignores_the_case_of_the_email(client, people):
     assert response.status_code == 302
 
 
-def test_wrong_password_and_unknown_account_look_the_same(client, people):
+def test_wrong_password_and_unknown_account_look_the_same(client, people, caplog):
+    caplog.set_level(logging.WARNING, logger="app.accounts")
     wrong_password = client.post(
         url("accounts.login"),
         data={"email": people.provider_a_user.email, "password": "not the password"},
@@ -286,6 +288,10 @@ def test_wrong_password_and_unknown_account_look_the_same(client, people):
     assert field_error(unknown, "password") == WRONG_CREDENTIALS
     assert field_error(wrong_password, "email") is field_error(unknown, "email") is None
     assert client.get(url("filing.dashboard")).status_code == 302
+    # Both are logged for monitoring (this also shows that the migrations' logging set-up
+    # has not silenced the app's loggers).
+    failures = [r for r in caplog.records if r.name.startswith("app.accounts")]
+    assert len(failures) == 2
 
 
 def test_logout_is_post_only(client, people, auth):

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from app.accounts.models import Organisation, Role, User
+from app.acknowledgements.models import Acknowledgement
 from app.demo import data
 from app.demo import seed as demo_seed
 from app.domain import calendar
@@ -22,7 +23,16 @@ from app.mail.models import OutboxMessage
 from app.review.models import Decision, InformationRequest
 from tests.filing_helpers import complete_draft, rules
 
-COUNTED = (User, Organisation, Notice, NoticeVersion, NoticeEvent, Attachment, OutboxMessage)
+COUNTED = (
+    User,
+    Organisation,
+    Notice,
+    NoticeVersion,
+    NoticeEvent,
+    Attachment,
+    OutboxMessage,
+    Acknowledgement,
+)
 
 
 def count(model, *where) -> int:

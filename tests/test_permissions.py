@@ -1,13 +1,14 @@
 """The permission grid: every route and method, as every role, with the status it must get.
 
 Rows are (endpoint, method); columns are the seven roles of DOMAIN.md "Who uses it":
-a guest, provider A's user and admin, provider B (another organisation), a reviewer, a
-supervisor and an administrator. URLs carry provider A's objects (see
-permission_scenario.py), so provider B's column says what another organisation gets: 404,
-the same page as for an id that does not exist.
+a guest, provider A's user and admin, provider B (a provider user of another
+organisation), a reviewer, a supervisor and an administrator. URLs carry provider A's
+objects (see permission_scenario.py), so provider B's column says what another
+organisation gets: 404, the same page as for an id that does not exist.
 
-A route added without a row fails ``test_every_route_has_a_row``; a row whose route is gone
-fails it too. A POST-only route has a GET row of 405s: state changes are never GET.
+A route added without a row fails ``test_every_route_has_a_row_and_every_row_a_route``,
+and so does a row whose route is gone. A POST-only route has a GET row of 405s: state
+changes are never GET.
 """
 
 import re
@@ -41,99 +42,134 @@ NOT_GET = row(405, 405, 405, 405, 405, 405, 405)
 
 # fmt: off
 GRID = {
-    #                                          guest A-user A-admin  B   rev  sup  admin
-    # --- public ------------------------------------------------------------------------
-    ("static", "GET"):                          row(200, 200, 200, 200, 200, 200, 200),
-    ("core.index", "GET"):                      row(200, 302, 302, 302, 302, 302, 302),
-    ("core.set_language", "POST"):              row(302, 302, 302, 302, 302, 302, 302),
-    ("core.set_language", "GET"):               NOT_GET,
-    ("core.healthz", "GET"):                    row(200, 200, 200, 200, 200, 200, 200),
-    ("accounts.login", "GET"):                  row(200, 302, 302, 302, 302, 302, 302),
-    ("accounts.login", "POST"):                 row(200, 302, 302, 302, 302, 302, 302),
-    ("accounts.register", "GET"):               row(200, 302, 302, 302, 302, 302, 302),
-    ("accounts.register", "POST"):              row(200, 302, 302, 302, 302, 302, 302),
-    ("accounts.accept_invitation", "GET"):      row(404, 404, 404, 404, 404, 404, 404),
-    ("accounts.accept_invitation", "POST"):     row(404, 404, 404, 404, 404, 404, 404),
-    ("public.register", "GET"):                 row(200, 200, 200, 200, 200, 200, 200),
-    ("public.register_csv", "GET"):             row(200, 200, 200, 200, 200, 200, 200),
-    ("public.register_json", "GET"):            row(200, 200, 200, 200, 200, 200, 200),
-    ("acknowledgements.verify", "GET"):         row(200, 200, 200, 200, 200, 200, 200),
-    ("acknowledgements.verify_upload", "POST"): row(200, 200, 200, 200, 200, 200, 200),
-    ("acknowledgements.verify_upload", "GET"):  NOT_GET,
-    # --- any signed-in person -----------------------------------------------------------
-    ("accounts.logout", "POST"):                row(302, 302, 302, 302, 302, 302, 302),
-    ("accounts.logout", "GET"):                 NOT_GET,
-    ("accounts.extend_session", "POST"):        row(302, 200, 200, 200, 200, 200, 200),
-    ("accounts.extend_session", "GET"):         NOT_GET,
-    # --- the provider's organisation ----------------------------------------------------
-    ("accounts.organisation", "GET"):           row(302, 200, 200, 200, 403, 403, 403),
-    ("accounts.organisation", "POST"):          row(302, 403, 302, 403, 403, 403, 403),
-    ("accounts.organisation_users", "GET"):     row(302, 200, 200, 200, 403, 403, 403),
-    ("accounts.invite", "GET"):                 row(302, 403, 200, 403, 403, 403, 403),
-    ("accounts.invite", "POST"):                row(302, 403, 200, 403, 403, 403, 403),
-    # --- the administrator ----------------------------------------------------------------
-    ("accounts.staff_users", "GET"):            row(302, 403, 403, 403, 403, 403, 200),
-    ("accounts.staff_users", "POST"):           row(302, 403, 403, 403, 403, 403, 302),
-    ("accounts.set_user_active", "POST"):       row(302, 403, 403, 403, 403, 403, 302),
-    ("accounts.set_user_active", "GET"):        NOT_GET,
-    # --- filing: provider A's notices ---------------------------------------------------------
-    ("filing.dashboard", "GET"):                row(302, 200, 200, 200, 403, 403, 403),
-    ("filing.new_notice", "GET"):               row(302, 200, 200, 200, 403, 403, 403),
-    ("filing.new_notice", "POST"):              row(302, 302, 302, 302, 403, 403, 403),
-    ("filing.show", "GET"):                     row(302, 200, 200, 404, 403, 403, 403),
-    ("filing.edit", "GET"):                     row(302, 200, 200, 404, 403, 403, 403),
-    ("filing.section", "GET"):                  row(302, 200, 200, 404, 403, 403, 403),
-    ("filing.section", "POST"):                 row(302, 302, 302, 404, 403, 403, 403),
-    ("filing.add_client", "POST"):              row(302, 302, 302, 404, 403, 403, 403),
-    ("filing.add_client", "GET"):               NOT_GET,
-    ("filing.add_subcontractor", "POST"):       row(302, 302, 302, 404, 403, 403, 403),
-    ("filing.add_subcontractor", "GET"):        NOT_GET,
-    ("filing.add_certification", "POST"):       row(302, 302, 302, 404, 403, 403, 403),
-    ("filing.add_certification", "GET"):        NOT_GET,
-    ("filing.remove_item", "POST"):             row(302, 302, 302, 404, 403, 403, 403),
-    ("filing.remove_item", "GET"):              NOT_GET,
-    ("filing.upload_attachment", "POST"):       row(302, 302, 302, 404, 403, 403, 403),
-    ("filing.upload_attachment", "GET"):        NOT_GET,
-    ("filing.download_attachment", "GET"):      row(302, 200, 200, 404, 403, 403, 403),
-    ("filing.remove_attachment", "POST"):       row(302, 302, 302, 404, 403, 403, 403),
-    ("filing.remove_attachment", "GET"):        NOT_GET,
-    ("filing.submit", "GET"):                   row(302, 200, 200, 404, 403, 403, 403),
-    ("filing.submit", "POST"):                  row(302, 303, 303, 404, 403, 403, 403),
-    ("filing.receipt", "GET"):                  row(302, 200, 200, 404, 403, 403, 403),
-    ("filing.delete", "POST"):                  row(302, 302, 302, 404, 403, 403, 403),
-    ("filing.delete", "GET"):                   NOT_GET,
-    ("filing.withdraw", "GET"):                 row(302, 200, 200, 404, 403, 403, 403),
-    ("filing.withdraw", "POST"):                row(302, 303, 303, 404, 403, 403, 403),
-    ("filing.respond", "POST"):                 row(302, 303, 303, 404, 403, 403, 403),
-    ("filing.respond", "GET"):                  NOT_GET,
+    #                                                        provider A   FSA staff system
+    #                                                 guest user admin B   rev  sup admin
+    # --- public -----------------------------------------------------------------------
+    ("static", "GET"):                             row(200, 200, 200, 200, 200, 200, 200),
+    ("core.index", "GET"):                         row(200, 302, 302, 302, 302, 302, 302),
+    ("core.set_language", "POST"):                 row(302, 302, 302, 302, 302, 302, 302),
+    ("core.set_language", "GET"):                  NOT_GET,
+    ("core.healthz", "GET"):                       row(200, 200, 200, 200, 200, 200, 200),
+    ("accounts.login", "GET"):                     row(200, 302, 302, 302, 302, 302, 302),
+    ("accounts.login", "POST"):                    row(200, 302, 302, 302, 302, 302, 302),
+    ("accounts.register", "GET"):                  row(200, 302, 302, 302, 302, 302, 302),
+    ("accounts.register", "POST"):                 row(200, 302, 302, 302, 302, 302, 302),
+    ("accounts.accept_invitation", "GET"):         row(404, 404, 404, 404, 404, 404, 404),
+    ("accounts.accept_invitation", "POST"):        row(404, 404, 404, 404, 404, 404, 404),
+    ("public.register", "GET"):                    row(200, 200, 200, 200, 200, 200, 200),
+    ("public.register_csv", "GET"):                row(200, 200, 200, 200, 200, 200, 200),
+    ("public.register_json", "GET"):               row(200, 200, 200, 200, 200, 200, 200),
+    ("acknowledgements.verify", "GET"):            row(200, 200, 200, 200, 200, 200, 200),
+    ("acknowledgements.verify_upload", "POST"):    row(200, 200, 200, 200, 200, 200, 200),
+    ("acknowledgements.verify_upload", "GET"):     NOT_GET,
+    # --- any signed-in person ---------------------------------------------------------
+    ("accounts.logout", "POST"):                   row(302, 302, 302, 302, 302, 302, 302),
+    ("accounts.logout", "GET"):                    NOT_GET,
+    ("accounts.extend_session", "POST"):           row(302, 200, 200, 200, 200, 200, 200),
+    ("accounts.extend_session", "GET"):            NOT_GET,
+    # --- the provider's organisation --------------------------------------------------
+    ("accounts.organisation", "GET"):              row(302, 200, 200, 200, 403, 403, 403),
+    ("accounts.organisation", "POST"):             row(302, 403, 302, 403, 403, 403, 403),
+    ("accounts.organisation_users", "GET"):        row(302, 200, 200, 200, 403, 403, 403),
+    ("accounts.invite", "GET"):                    row(302, 403, 200, 403, 403, 403, 403),
+    ("accounts.invite", "POST"):                   row(302, 403, 200, 403, 403, 403, 403),
+    # --- the administrator ------------------------------------------------------------
+    ("accounts.staff_users", "GET"):               row(302, 403, 403, 403, 403, 403, 200),
+    ("accounts.staff_users", "POST"):              row(302, 403, 403, 403, 403, 403, 302),
+    ("accounts.set_user_active", "POST"):          row(302, 403, 403, 403, 403, 403, 302),
+    ("accounts.set_user_active", "GET"):           NOT_GET,
+    # --- filing: provider A's notices -------------------------------------------------
+    ("filing.dashboard", "GET"):                   row(302, 200, 200, 200, 403, 403, 403),
+    ("filing.new_notice", "GET"):                  row(302, 200, 200, 200, 403, 403, 403),
+    ("filing.new_notice", "POST"):                 row(302, 302, 302, 302, 403, 403, 403),
+    ("filing.show", "GET"):                        row(302, 200, 200, 404, 403, 403, 403),
+    ("filing.edit", "GET"):                        row(302, 200, 200, 404, 403, 403, 403),
+    ("filing.section", "GET"):                     row(302, 200, 200, 404, 403, 403, 403),
+    ("filing.section", "POST"):                    row(302, 302, 302, 404, 403, 403, 403),
+    ("filing.add_client", "POST"):                 row(302, 302, 302, 404, 403, 403, 403),
+    ("filing.add_client", "GET"):                  NOT_GET,
+    ("filing.add_subcontractor", "POST"):          row(302, 302, 302, 404, 403, 403, 403),
+    ("filing.add_subcontractor", "GET"):           NOT_GET,
+    ("filing.add_certification", "POST"):          row(302, 302, 302, 404, 403, 403, 403),
+    ("filing.add_certification", "GET"):           NOT_GET,
+    ("filing.remove_item", "POST"):                row(302, 302, 302, 404, 403, 403, 403),
+    ("filing.remove_item", "GET"):                 NOT_GET,
+    ("filing.upload_attachment", "POST"):          row(302, 302, 302, 404, 403, 403, 403),
+    ("filing.upload_attachment", "GET"):           NOT_GET,
+    ("filing.download_attachment", "GET"):         row(302, 200, 200, 404, 403, 403, 403),
+    ("filing.remove_attachment", "POST"):          row(302, 302, 302, 404, 403, 403, 403),
+    ("filing.remove_attachment", "GET"):           NOT_GET,
+    ("filing.submit", "GET"):                      row(302, 200, 200, 404, 403, 403, 403),
+    ("filing.submit", "POST"):                     row(302, 303, 303, 404, 403, 403, 403),
+    ("filing.receipt", "GET"):                     row(302, 200, 200, 404, 403, 403, 403),
+    ("filing.delete", "POST"):                     row(302, 302, 302, 404, 403, 403, 403),
+    ("filing.delete", "GET"):                      NOT_GET,
+    ("filing.withdraw", "GET"):                    row(302, 200, 200, 404, 403, 403, 403),
+    ("filing.withdraw", "POST"):                   row(302, 303, 303, 404, 403, 403, 403),
+    ("filing.respond", "POST"):                    row(302, 303, 303, 404, 403, 403, 403),
+    ("filing.respond", "GET"):                     NOT_GET,
     ("acknowledgements.provider_download", "GET"): row(302, 200, 200, 404, 403, 403, 403),
-    # --- review: FSA staff ------------------------------------------------------------------
-    ("review.queue", "GET"):                    row(302, 403, 403, 403, 200, 200, 403),
-    ("review.overview", "GET"):                 row(302, 403, 403, 403, 403, 200, 403),
-    ("review.notice", "GET"):                   row(302, 403, 403, 403, 200, 200, 403),
-    ("review.download_attachment", "GET"):      row(302, 403, 403, 403, 200, 200, 403),
-    ("acknowledgements.staff_download", "GET"): row(302, 403, 403, 403, 200, 200, 403),
-    ("review.take", "POST"):                    row(302, 403, 403, 403, 303, 303, 403),
-    ("review.take", "GET"):                     NOT_GET,
-    ("review.assign", "POST"):                  row(302, 403, 403, 403, 403, 303, 403),
-    ("review.assign", "GET"):                   NOT_GET,
-    ("review.request_information", "POST"):     row(302, 403, 403, 403, 303, 303, 403),
-    ("review.request_information", "GET"):      NOT_GET,
-    ("review.propose_decision", "POST"):        row(302, 403, 403, 403, 303, 303, 403),
-    ("review.propose_decision", "GET"):         NOT_GET,
-    ("review.confirm_decision", "POST"):        row(302, 403, 403, 403, 403, 303, 403),
-    ("review.confirm_decision", "GET"):         NOT_GET,
-    ("review.send_back", "POST"):               row(302, 403, 403, 403, 403, 303, 403),
-    ("review.send_back", "GET"):                NOT_GET,
-    ("review.note", "POST"):                    row(302, 403, 403, 403, 303, 303, 403),
-    ("review.note", "GET"):                     NOT_GET,
+    # --- review: FSA staff ------------------------------------------------------------
+    ("review.queue", "GET"):                       row(302, 403, 403, 403, 200, 200, 403),
+    ("review.overview", "GET"):                    row(302, 403, 403, 403, 403, 200, 403),
+    ("review.notice", "GET"):                      row(302, 403, 403, 403, 200, 200, 403),
+    ("review.download_attachment", "GET"):         row(302, 403, 403, 403, 200, 200, 403),
+    ("acknowledgements.staff_download", "GET"):    row(302, 403, 403, 403, 200, 200, 403),
+    ("review.take", "POST"):                       row(302, 403, 403, 403, 303, 303, 403),
+    ("review.take", "GET"):                        NOT_GET,
+    ("review.assign", "POST"):                     row(302, 403, 403, 403, 403, 303, 403),
+    ("review.assign", "GET"):                      NOT_GET,
+    ("review.request_information", "POST"):        row(302, 403, 403, 403, 303, 303, 403),
+    ("review.request_information", "GET"):         NOT_GET,
+    ("review.propose_decision", "POST"):           row(302, 403, 403, 403, 303, 303, 403),
+    ("review.propose_decision", "GET"):            NOT_GET,
+    ("review.confirm_decision", "POST"):           row(302, 403, 403, 403, 403, 303, 403),
+    ("review.confirm_decision", "GET"):            NOT_GET,
+    ("review.send_back", "POST"):                  row(302, 403, 403, 403, 403, 303, 403),
+    ("review.send_back", "GET"):                   NOT_GET,
+    ("review.note", "POST"):                       row(302, 403, 403, 403, 303, 303, 403),
+    ("review.note", "GET"):                        NOT_GET,
 }
 # fmt: on
 
-# Cells where the app answers otherwise than the grid: (endpoint, method, role) -> the
-# status it gives today, and why that is wrong. Such a row xfails once every other cell
-# of it holds, and fails (strictly) as soon as the cell is right or changes again.
-KNOWN_BUGS = {}
+
+@dataclass(frozen=True)
+class Bug:
+    """A cell the app gets wrong today: the status it gives, why that is wrong, and on
+    which databases (None: all)."""
+
+    today: int
+    reason: str
+    backend: str | None = None
+
+
+REFUSED_AS_CONFLICT = (
+    "BUG: a reviewer lacks the supervisor's right to {}, yet gets 409 Conflict instead of "
+    "403 Forbidden: review/operations.py refuses the person with ActionRefused, a "
+    "TransitionRefused, which views answer as a state conflict"
+)
+SESSION_SELF_LOCK = (
+    "BUG: on SQLite, POST /session/extend waits for itself and ends in a bare 500 after "
+    "busy_timeout (30 s, twice): sessions.touch() writes through a second connection "
+    "(db.engine.begin(), BEGIN IMMEDIATE) while the request's own session holds the "
+    "write lock it took with BEGIN IMMEDIATE"
+)
+
+# Such a row xfails once every other cell of it holds; it fails as soon as a bug's cell
+# is right (remove the entry) or changes again.
+KNOWN_BUGS = {
+    ("review.assign", "POST", "reviewer"): Bug(409, REFUSED_AS_CONFLICT.format("assign")),
+    ("review.confirm_decision", "POST", "reviewer"): Bug(
+        409, REFUSED_AS_CONFLICT.format("confirm a decision")
+    ),
+    ("review.send_back", "POST", "reviewer"): Bug(
+        409, REFUSED_AS_CONFLICT.format("send a proposal back")
+    ),
+    **{
+        ("accounts.extend_session", "POST", role): Bug(500, SESSION_SELF_LOCK, "sqlite")
+        for role in PEOPLE
+    },
+}
 
 PUBLIC = {
     "static",
@@ -201,7 +237,23 @@ def short_lock_wait(app):
 
 
 @pytest.fixture
-def clients(app, auth, people):
+def no_fsync_wait(app):
+    if db.engine.dialect.name != "postgresql":
+        yield
+        return
+
+    def relax(dbapi_connection, record, proxy):
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit = off")
+        dbapi_connection.commit()
+
+    event.listen(db.engine, "checkout", relax)
+    yield
+    event.remove(db.engine, "checkout", relax)
+
+
+@pytest.fixture
+def clients(no_fsync_wait, app, auth, people):
     signed_in = {"guest": app.test_client()}
     for role, person in PEOPLE.items():
         signed_in[role] = app.test_client()
@@ -247,10 +299,14 @@ def login_path(app):
 
 
 @pytest.mark.usefixtures("quick_acknowledgements", "short_lock_wait")
-@pytest.mark.parametrize(("endpoint", "method"), sorted(GRID), ids=[f"{e} {m}" for e, m in sorted(GRID)])
+@pytest.mark.parametrize(
+    ("endpoint", "method"), sorted(GRID), ids=[f"{e} {m}" for e, m in sorted(GRID)]
+)
 def test_permission(app, people, clients, endpoint, method):
     expected = GRID[(endpoint, method)]
-    scenario = Scenario(people).build()
+    scenario = Scenario(people)
+    if expected != NOT_GET:  # a 405 is decided by routing, before any row is read
+        scenario.build()
     make_target = TARGETS[endpoint]
     target = make_target(scenario)
     actual, crashes = {}, {}
@@ -270,10 +326,11 @@ def test_permission(app, people, clients, endpoint, method):
         if method != "GET" and role != "guest" and response.status_code < 400:
             target = make_target(scenario)
 
+    backend = db.engine.dialect.name
     bugs = {
-        role: KNOWN_BUGS[(endpoint, method, role)]
+        role: bug
         for role in ROLES
-        if (endpoint, method, role) in KNOWN_BUGS
+        if (bug := KNOWN_BUGS.get((endpoint, method, role))) and bug.backend in (None, backend)
     }
     wrong = {
         role: f"expected {expected[role]}, got {actual[role]}{crashes.get(role, '')}"
@@ -281,8 +338,8 @@ def test_permission(app, people, clients, endpoint, method):
         if actual[role] != expected[role] and role not in bugs
     }
     assert wrong == {}
-    for role, (today, reason) in bugs.items():
+    for role, bug in bugs.items():
         assert actual[role] != expected[role], f"fixed: remove {role} from KNOWN_BUGS"
-        assert actual[role] == today, f"{role}: now {actual[role]}, KNOWN_BUGS says {today}"
+        assert actual[role] == bug.today, f"{role}: now {actual[role]}, KNOWN_BUGS: {bug.today}"
     if bugs:
-        pytest.xfail("; ".join(reason for _, reason in bugs.values()))
+        pytest.xfail(" / ".join(sorted({bug.reason for bug in bugs.values()})))

@@ -314,13 +314,19 @@ def test_the_proposer_confirming_is_refused_with_the_reason(client, auth, people
 @pytest.mark.parametrize(
     ("status", "who", "action", "data", "reason"),
     [
-        (Status.ACCEPTED, "reviewer", "take", {}, "not allowed"),
+        (
+            Status.ACCEPTED,
+            "reviewer",
+            "take",
+            {},
+            "“Taken for review” is not possible while the notice is “Accepted”.",
+        ),
         (
             Status.SUBMITTED,
             "supervisor",
             "request-information",
             {"comment": "More.", "reply_by": "2099-01-05"},
-            "not allowed",
+            "“Information requested” is not possible while the notice is “Submitted”.",
         ),
         (
             Status.SUBMITTED,
@@ -349,7 +355,7 @@ def test_the_proposer_confirming_is_refused_with_the_reason(client, auth, people
             "supervisor",
             "propose-decision",
             {"outcome": "accept", "reasons": "Fine."},
-            "not allowed",
+            "“Decision proposed” is not possible while the notice is “Withdrawn”.",
         ),
     ],
     ids=[

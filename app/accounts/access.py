@@ -17,6 +17,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "core.index",
         "core.set_language",
         "core.healthz",
+        "core.readyz",
         "accounts.login",
         "accounts.register",
         "accounts.accept_invitation",

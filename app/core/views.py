@@ -1,7 +1,9 @@
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
+from sqlalchemy import text
 
 from ..extensions import db
+from ..files import storage
 from .redirects import safe_next
 
 
@@ -26,4 +28,18 @@ def set_language():
 
 
 def healthz():
+    """The process is alive."""
     return {"status": "ok"}
+
+
+def readyz():
+    """The database and the file storage answer: ready for traffic."""
+    checks = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception:  # noqa: BLE001 - any failure means not ready
+        checks["database"] = "unavailable"
+    checks["storage"] = "ok" if storage().ready() else "unavailable"
+    ready = all(value == "ok" for value in checks.values())
+    return {"status": "ok" if ready else "unavailable", **checks}, (200 if ready else 503)

@@ -123,7 +123,7 @@ class Scenario:
         )
 
     def build(self):
-        """Everything the brief says org A has, whatever a row needs."""
+        """All of org A's standing objects, whichever a row uses."""
         assert self.draft.clients and self.draft.subcontractors
         assert self.draft.certifications and self.draft.attachments
         assert self.submitted.attachments and self.receipt is not None
@@ -183,6 +183,7 @@ TARGETS = {
     "core.index": _none,
     "core.set_language": lambda s: Target(form={"lang": "en"}),
     "core.healthz": _none,
+    "core.readyz": _none,
     "accounts.login": lambda s: Target(
         form={"email": "nobody@example.com", "password": "not the password"}
     ),

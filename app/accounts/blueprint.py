@@ -10,9 +10,7 @@ bp.add_url_rule("/session/extend", "extend_session", views.extend_session, metho
 bp.add_url_rule("/signup", "register", views.register, methods=["GET", "POST"])
 bp.add_url_rule("/organisation", "organisation", views.organisation, methods=["GET", "POST"])
 bp.add_url_rule("/organisation/users", "organisation_users", views.organisation_users)
-bp.add_url_rule(
-    "/organisation/invitations", "invite", views.invite, methods=["GET", "POST"]
-)
+bp.add_url_rule("/organisation/invitations", "invite", views.invite, methods=["GET", "POST"])
 bp.add_url_rule(
     "/invitations/<token>", "accept_invitation", views.accept_invitation, methods=["GET", "POST"]
 )

@@ -42,10 +42,12 @@ class OrganisationForm(FlaskForm):
 
     kind = RadioField(
         _l("Type of company"),
-        choices=options([
-            (OrganisationKind.DOMESTIC.value, _l("Japanese company (corporate number)")),
-            (OrganisationKind.FOREIGN.value, _l("Foreign company (LEI)")),
-        ]),
+        choices=options(
+            [
+                (OrganisationKind.DOMESTIC.value, _l("Japanese company (corporate number)")),
+                (OrganisationKind.FOREIGN.value, _l("Foreign company (LEI)")),
+            ]
+        ),
         default=OrganisationKind.DOMESTIC.value,
         validators=[InputRequired(message=REQUIRED)],
     )
@@ -142,10 +144,12 @@ class InvitationForm(FlaskForm):
     email = _email(_l("Colleague's e-mail address"))
     role = SelectField(
         _l("Role"),
-        choices=options([
-            (Role.PROVIDER_USER.value, _l("Provider user")),
-            (Role.PROVIDER_ADMIN.value, _l("Provider administrator")),
-        ]),
+        choices=options(
+            [
+                (Role.PROVIDER_USER.value, _l("Provider user")),
+                (Role.PROVIDER_ADMIN.value, _l("Provider administrator")),
+            ]
+        ),
         default=Role.PROVIDER_USER.value,
     )
 
@@ -171,10 +175,12 @@ class StaffUserForm(FlaskForm):
     email = _email(_l("E-mail address"))
     role = SelectField(
         _l("Role"),
-        choices=options([
-            (Role.REVIEWER.value, _l("Reviewer")),
-            (Role.SUPERVISOR.value, _l("Supervisor")),
-            (Role.ADMINISTRATOR.value, _l("Administrator")),
-        ]),
+        choices=options(
+            [
+                (Role.REVIEWER.value, _l("Reviewer")),
+                (Role.SUPERVISOR.value, _l("Supervisor")),
+                (Role.ADMINISTRATOR.value, _l("Administrator")),
+            ]
+        ),
     )
     password = _password(_l("Initial password"))

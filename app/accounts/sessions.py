@@ -9,10 +9,11 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app
+from flask import current_app, request
 from sqlalchemy import ForeignKey, String, update
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..database import READ_METHODS
 from ..extensions import db
 from ..models import UTCDateTime, utcnow
 from .models import User
@@ -76,19 +77,13 @@ def resume(user_id: int, token: str) -> User | None:
     if user is None or not user.active or user.session_nonce != row.user_nonce:
         return None
     if now - _aware(row.last_seen_at) > TOUCH_EVERY:
-        touch(row.id, now)
+        row.last_seen_at = now
+        # A read request commits nothing else, so the touch is committed here; a write
+        # request commits it with its own work (one connection, one lock on SQLite).
+        if request.method in READ_METHODS:
+            db.session.commit()
     user.session_token = token
     return user
-
-
-def touch(session_id: int, now=None) -> None:
-    # Its own short transaction: a GET request commits nothing else.
-    with db.engine.begin() as connection:
-        connection.execute(
-            update(SignInSession)
-            .where(SignInSession.id == session_id)
-            .values(last_seen_at=now or utcnow())
-        )
 
 
 def extend(token: str) -> None:
@@ -96,7 +91,8 @@ def extend(token: str) -> None:
         db.select(SignInSession).where(SignInSession.token_hash == _hash(token))
     )
     if row is not None:
-        touch(row.id)
+        row.last_seen_at = utcnow()
+        db.session.flush()
 
 
 def end(token: str | None) -> None:

@@ -65,6 +65,7 @@ def logout():
 def extend_session():
     """Called by the idle warning's "stay signed in" button: restarts the idle clock."""
     sessions.extend(current_user.session_token)
+    db.session.commit()
     return {"idle_seconds": int(sessions.idle_limit().total_seconds())}
 
 

@@ -6,7 +6,7 @@ import secrets
 from flask import render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from ..domain.workflow import TransitionRefused
+from ..domain.workflow import NotPermitted, TransitionRefused
 from ..extensions import db
 from ..labels import refusal
 
@@ -36,10 +36,26 @@ def register_error_handlers(app):
         db.session.rollback()
         return (
             render_template(
-                "core/error.html", code=409, incident=secrets.token_hex(4),
+                "core/error.html",
+                code=409,
+                incident=secrets.token_hex(4),
                 description=refusal(refused),
             ),
             409,
+        )
+
+    @app.errorhandler(NotPermitted)
+    def _not_permitted(refused: NotPermitted):
+        db.session.rollback()
+        log.warning("refused %s to user on %r", refused.action, request.path)
+        return (
+            render_template(
+                "core/error.html",
+                code=403,
+                incident=secrets.token_hex(4),
+                description=str(refused.reason),
+            ),
+            403,
         )
 
     @app.errorhandler(Exception)

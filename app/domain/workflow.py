@@ -124,6 +124,15 @@ class TransitionRefused(Exception):
         self.reason = reason
 
 
+class NotPermitted(Exception):
+    """The status allows the action, but not for this person (answered with 403)."""
+
+    def __init__(self, action: Action, reason):
+        super().__init__(str(reason))
+        self.action = action
+        self.reason = reason
+
+
 def check_transition(action: Action, status: Status) -> Transition:
     transition = TRANSITIONS[action]
     if status not in transition.sources:

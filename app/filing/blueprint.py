@@ -8,9 +8,7 @@ bp.add_url_rule("/", "dashboard", views.dashboard)
 bp.add_url_rule("/new", "new_notice", views.new_notice, methods=["GET", "POST"])
 bp.add_url_rule("/<int:notice_id>", "show", submission.show)
 bp.add_url_rule("/<int:notice_id>/edit", "edit", views.edit)
-bp.add_url_rule(
-    "/<int:notice_id>/edit/<key>", "section", views.section, methods=["GET", "POST"]
-)
+bp.add_url_rule("/<int:notice_id>/edit/<key>", "section", views.section, methods=["GET", "POST"])
 bp.add_url_rule("/<int:notice_id>/clients", "add_client", groups.add_client, methods=["POST"])
 bp.add_url_rule(
     "/<int:notice_id>/subcontractors",
@@ -47,9 +45,7 @@ bp.add_url_rule(
     groups.remove_attachment,
     methods=["POST"],
 )
-bp.add_url_rule(
-    "/<int:notice_id>/submit", "submit", submission.submit, methods=["GET", "POST"]
-)
+bp.add_url_rule("/<int:notice_id>/submit", "submit", submission.submit, methods=["GET", "POST"])
 bp.add_url_rule("/<int:notice_id>/receipt", "receipt", submission.receipt)
 bp.add_url_rule("/<int:notice_id>/delete", "delete", submission.delete, methods=["POST"])
 bp.add_url_rule(

@@ -222,4 +222,3 @@ def _started(notice: Notice, key: str) -> bool:
     if key == "declaration" and notice.declaration_confirmed:
         return True
     return any(getattr(notice, name) not in (None, "", []) for name in BY_KEY[key].fields)
-

@@ -54,9 +54,7 @@ class NoticeForm(FlaskForm):
         validators=[Optional()],
         description=_l("For a material change or a discontinuation: one of your accepted notices."),
     )
-    planned_date = DateField(
-        _l("Planned service start (or end) date"), validators=[Optional()]
-    )
+    planned_date = DateField(_l("Planned service start (or end) date"), validators=[Optional()])
 
 
 class SystemForm(FlaskForm):
@@ -77,9 +75,7 @@ class SystemForm(FlaskForm):
     data_countries = SelectMultipleField(
         _l("Countries where data resides"), validators=[Optional()]
     )
-    key_countries = SelectMultipleField(
-        _l("Countries where keys reside"), validators=[Optional()]
-    )
+    key_countries = SelectMultipleField(_l("Countries where keys reside"), validators=[Optional()])
     supported_assets = _text(
         _l("Supported crypto-assets"), m.MEDIUM_TEXT, _l("For example BTC, ETH, XRP."), area=True
     )
@@ -104,9 +100,7 @@ class SecurityForm(FlaskForm):
     hsm_certification = _text(
         _l("HSM certification level"), m.SHORT, _l("For example FIPS 140-3 Level 3.")
     )
-    access_controls = _text(
-        _l("Privileged access and approval controls"), m.LONG_TEXT, area=True
-    )
+    access_controls = _text(_l("Privileged access and approval controls"), m.LONG_TEXT, area=True)
     fisc_compliance = RadioField(
         _l("Compliance with the FISC security guidelines"),
         choices=labels.choices(labels.FISC),

@@ -67,11 +67,12 @@ def add_subcontractor(notice_id):
     notice = own_notice(notice_id)
     form = forms.SubcontractorForm(prefix="sub")
     if not form.validate_on_submit():
-        return render_section(notice, "security", form=_section_form(notice, "security"),
-                              subcontractor_form=form), 422
+        return render_section(
+            notice, "security", form=_section_form(notice, "security"), subcontractor_form=form
+        ), 422
     operations.add_subcontractor(
-        notice, {"name": form.name.data, "country": form.country.data,
-                 "function": form.function.data}
+        notice,
+        {"name": form.name.data, "country": form.country.data, "function": form.function.data},
     )
     db.session.commit()
     flash(_("The subcontractor is added."), "success")
@@ -83,12 +84,15 @@ def add_certification(notice_id):
     notice = own_notice(notice_id)
     form = forms.CertificationForm(prefix="cert")
     if not form.validate_on_submit():
-        return render_section(notice, "security", form=_section_form(notice, "security"),
-                              certification_form=form), 422
+        return render_section(
+            notice, "security", form=_section_form(notice, "security"), certification_form=form
+        ), 422
     operations.add_certification(
         notice,
-        {name: form[name].data for name in ("kind", "reference", "issuer", "valid_from",
-                                            "valid_until")},
+        {
+            name: form[name].data
+            for name in ("kind", "reference", "issuer", "valid_from", "valid_until")
+        },
     )
     db.session.commit()
     flash(_("The certification is added."), "success")

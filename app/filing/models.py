@@ -85,7 +85,9 @@ class Notice(db.Model):
     organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisations.id", ondelete="RESTRICT")
     )
-    status: Mapped[Status] = mapped_column(enum_column(Status, "notice_status"), default=Status.DRAFT)
+    status: Mapped[Status] = mapped_column(
+        enum_column(Status, "notice_status"), default=Status.DRAFT
+    )
     # Optimistic lock: every state change is UPDATE ... WHERE version = :seen.
     version: Mapped[int] = mapped_column(default=1)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ..domain import calendar
 from ..domain.fingerprint import canonical_json, fingerprint
 from ..domain.pdfcheck import RejectedFile, check_pdf, check_size, safe_display_name
-from ..domain.workflow import Action, Status, TransitionRefused
+from ..domain.workflow import Action, NotPermitted, Status, TransitionRefused
 from ..extensions import db
 from ..acknowledgements import operations as acknowledgements
 from ..acknowledgements.models import DocumentKind
@@ -191,7 +191,12 @@ def remove_group_item(notice: Notice, group: str, item_id: int) -> bool:
 def add_attachment(notice, user, *, category, filename, data: bytes, storage, rules) -> Attachment:
     _require_draft(notice)
     return store_attachment(
-        notice, user, category=category, filename=filename, data=data, storage=storage,
+        notice,
+        user,
+        category=category,
+        filename=filename,
+        data=data,
+        storage=storage,
         rules=rules,
     )
 
@@ -209,8 +214,10 @@ def store_attachment(notice, user, *, category, filename, data: bytes, storage, 
     used = sum(a.size for a in notice.attachments)
     if used + info.size > rules.max_notice_attachment_bytes:
         raise AttachmentRefused(
-            _l("The attachments of one notice may not exceed %(mb)d MB in total.",
-               mb=rules.max_notice_attachment_bytes // (1024 * 1024))
+            _l(
+                "The attachments of one notice may not exceed %(mb)d MB in total.",
+                mb=rules.max_notice_attachment_bytes // (1024 * 1024),
+            )
         )
     stored = storage.put(data)
     try:
@@ -317,9 +324,7 @@ def delete_draft(notice: Notice) -> list[str]:
 def withdraw_notice(notice: Notice, user, *, reason: str, expected_version: int) -> None:
     ensure_current(notice, expected_version)
     if not user.is_provider or user.organisation_id != notice.organisation_id:
-        raise TransitionRefused(
-            Action.WITHDRAW, Status(notice.status), _l("Only the provider may withdraw a notice.")
-        )
+        raise NotPermitted(Action.WITHDRAW, _l("Only the provider may withdraw a notice."))
     if not (reason or "").strip():
         raise TransitionRefused(
             Action.WITHDRAW, Status(notice.status), _l("Give the reason for the withdrawal.")

@@ -34,9 +34,14 @@ def respond(notice_id):
     ]
     try:
         review_ops.respond_to_request(
-            notice, current_user, message=form.message.data, files=files,
-            now=calendar.utcnow(), expected_version=int(form.version.data),
-            storage=storage(), rules=rules(),
+            notice,
+            current_user,
+            message=form.message.data,
+            files=files,
+            now=calendar.utcnow(),
+            expected_version=int(form.version.data),
+            storage=storage(),
+            rules=rules(),
         )
     except AttachmentRefused as refused:
         db.session.rollback()
@@ -50,8 +55,9 @@ def respond(notice_id):
             "filing/refused.html", notice=own_notice(notice_id), reason=refusal(refused)
         ), 409
     except StaleNotice as stale:
-        return render_template("filing/refused.html", notice=own_notice(notice_id),
-                               stale=stale), 409
+        return render_template(
+            "filing/refused.html", notice=own_notice(notice_id), stale=stale
+        ), 409
     db.session.commit()
     flash(_("Your response is sent. The review continues."), "success")
     return redirect(url_for("filing.show", notice_id=notice.id), code=303)

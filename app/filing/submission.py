@@ -134,11 +134,15 @@ def withdraw(notice_id):
                 expected_version=expected if expected is not None else notice.version,
             )
         except TransitionRefused:
-            return render_template("filing/refused.html", notice=notice,
-                                   reason=_("This notice can no longer be withdrawn.")), 409
+            return render_template(
+                "filing/refused.html",
+                notice=notice,
+                reason=_("This notice can no longer be withdrawn."),
+            ), 409
         except StaleNotice as stale:
-            return render_template("filing/refused.html", notice=own_notice(notice_id),
-                                   stale=stale), 409
+            return render_template(
+                "filing/refused.html", notice=own_notice(notice_id), stale=stale
+            ), 409
         db.session.commit()
         flash(_("The notice is withdrawn."), "success")
         return redirect(url_for("filing.show", notice_id=notice.id), code=303)

@@ -18,8 +18,15 @@ from .completeness import find_problems, progress
 from .models import Notice, NoticeType
 from .sections import SECTIONS
 
-EDITABLE_SECTIONS = {"provider", "notice", "system", "clients", "security", "attachments",
-                     "declaration"}
+EDITABLE_SECTIONS = {
+    "provider",
+    "notice",
+    "system",
+    "clients",
+    "security",
+    "attachments",
+    "declaration",
+}
 
 
 @provider_required

@@ -30,6 +30,4 @@ class NoticeEvent(db.Model):
 
     actor: Mapped[User] = relationship()
 
-    __table_args__ = (
-        UniqueConstraint("notice_id", "sequence", name="uq_notice_events_sequence"),
-    )
+    __table_args__ = (UniqueConstraint("notice_id", "sequence", name="uq_notice_events_sequence"),)

@@ -16,7 +16,10 @@ def register():
         _q(), (request.args.get("after") or "")[:200], current_app.config["PAGE_SIZE"]
     )
     return render_template(
-        "public/register.html", entries=entries, next_cursor=next_cursor, q=_q(),
+        "public/register.html",
+        entries=entries,
+        next_cursor=next_cursor,
+        q=_q(),
         first=not request.args.get("after"),
     )
 

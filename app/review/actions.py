@@ -23,21 +23,30 @@ def _take(notice, form):
 
 def _assign(notice, form):
     ops.assign_notice(
-        notice, current_user, db.session.get(User, form.assignee.data),
+        notice,
+        current_user,
+        db.session.get(User, form.assignee.data),
         expected_version=int(form.version.data),
     )
 
 
 def _request_information(notice, form):
     ops.request_information(
-        notice, current_user, comment=form.comment.data, reply_by=form.reply_by.data,
-        today=_today(), expected_version=int(form.version.data),
+        notice,
+        current_user,
+        comment=form.comment.data,
+        reply_by=form.reply_by.data,
+        today=_today(),
+        expected_version=int(form.version.data),
     )
 
 
 def _propose(notice, form):
     ops.propose_decision(
-        notice, current_user, outcome=form.outcome.data, reasons=form.reasons.data,
+        notice,
+        current_user,
+        outcome=form.outcome.data,
+        reasons=form.reasons.data,
         expected_version=int(form.version.data),
     )
 
@@ -50,7 +59,10 @@ def _confirm(notice, form):
 
 def _send_back(notice, form):
     ops.send_back(
-        notice, current_user, comment=form.comment.data, now=calendar.utcnow(),
+        notice,
+        current_user,
+        comment=form.comment.data,
+        now=calendar.utcnow(),
         expected_version=int(form.version.data),
     )
 
@@ -66,8 +78,7 @@ def _today():
 ACTIONS = {
     "take": (forms.TakeForm, _take, "take_form"),
     "assign": (forms.AssignForm, _assign, "assign_form"),
-    "request_information": (
-        forms.InformationRequestForm, _request_information, "request_form"),
+    "request_information": (forms.InformationRequestForm, _request_information, "request_form"),
     "propose_decision": (forms.ProposeForm, _propose, "propose_form"),
     "confirm_decision": (forms.ConfirmForm, _confirm, "confirm_form"),
     "send_back": (forms.SendBackForm, _send_back, "send_back_form"),

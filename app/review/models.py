@@ -38,9 +38,7 @@ class InformationRequest(db.Model):
     responded_by: Mapped[User | None] = relationship(foreign_keys=[responded_by_id])
 
     __table_args__ = (
-        CheckConstraint(
-            "(responded_at IS NULL) = (response IS NULL)", name="response_with_time"
-        ),
+        CheckConstraint("(responded_at IS NULL) = (response IS NULL)", name="response_with_time"),
         Index("ix_information_requests_notice", "notice_id", "id"),
     )
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ..accounts.models import REVIEW_ROLES, Role
 from ..domain import calendar
-from ..domain.workflow import Action, Status, TransitionRefused
+from ..domain.workflow import Action, NotPermitted, Status, TransitionRefused
 from ..extensions import db
 from ..filing.models import Notice
 from ..filing.operations import FilingRules, record_version, store_attachment
@@ -29,14 +29,14 @@ class ActionRefused(TransitionRefused):
 
 def _require_review_role(action, notice, actor):
     if actor.role not in REVIEW_ROLES:
-        raise ActionRefused(action, notice, _l("Only reviewers and supervisors may do this."))
+        raise NotPermitted(action, _l("Only reviewers and supervisors may do this."))
 
 
 def _require_handler_or_supervisor(action, notice, actor):
     _require_review_role(action, notice, actor)
     if notice.handler_id != actor.id and actor.role != Role.SUPERVISOR:
-        raise ActionRefused(
-            action, notice, _l("Only the handler of this notice or a supervisor may do this.")
+        raise NotPermitted(
+            action, _l("Only the handler of this notice or a supervisor may do this.")
         )
 
 
@@ -44,7 +44,10 @@ def take_notice(notice: Notice, actor, *, expected_version: int) -> None:
     ensure_current(notice, expected_version)
     _require_review_role(Action.TAKE, notice, actor)
     apply_transition(
-        notice, Action.TAKE, actor, expected_version=expected_version,
+        notice,
+        Action.TAKE,
+        actor,
+        expected_version=expected_version,
         values={"handler_id": actor.id},
     )
     outbox.notify_provider(notice, "taken")
@@ -53,15 +56,20 @@ def take_notice(notice: Notice, actor, *, expected_version: int) -> None:
 def assign_notice(notice: Notice, actor, assignee, *, expected_version: int) -> None:
     ensure_current(notice, expected_version)
     if actor.role != Role.SUPERVISOR:
-        raise ActionRefused(Action.ASSIGN, notice, _l("Only a supervisor may assign notices."))
+        raise NotPermitted(Action.ASSIGN, _l("Only a supervisor may assign notices."))
     if assignee is None or assignee.role not in REVIEW_ROLES or not assignee.active:
         raise ActionRefused(
             Action.ASSIGN, notice, _l("Notices can be assigned to active reviewers only.")
         )
     target = Status.UNDER_REVIEW if notice.status == Status.SUBMITTED else Status(notice.status)
     apply_transition(
-        notice, Action.ASSIGN, actor, expected_version=expected_version, target=target,
-        values={"handler_id": assignee.id}, comment=assignee.name,
+        notice,
+        Action.ASSIGN,
+        actor,
+        expected_version=expected_version,
+        target=target,
+        values={"handler_id": assignee.id},
+        comment=assignee.name,
     )
 
 
@@ -79,7 +87,10 @@ def request_information(
             Action.REQUEST_INFORMATION, notice, _l("The reply-by date must be in the future.")
         )
     apply_transition(
-        notice, Action.REQUEST_INFORMATION, actor, expected_version=expected_version,
+        notice,
+        Action.REQUEST_INFORMATION,
+        actor,
+        expected_version=expected_version,
         comment=comment,
     )
     request = InformationRequest(
@@ -119,7 +130,7 @@ def respond_to_request(
     """The provider's answer: restarts the clock and files a new version of the notice."""
     ensure_current(notice, expected_version)
     if actor.organisation_id != notice.organisation_id:
-        raise ActionRefused(Action.RESPOND, notice, _l("Only the provider may respond."))
+        raise NotPermitted(Action.RESPOND, _l("Only the provider may respond."))
     request = open_request(notice)
     if request is None or not message.strip():
         raise ActionRefused(Action.RESPOND, notice, _l("Write a response to the request."))
@@ -130,7 +141,11 @@ def respond_to_request(
     )
     total_paused = notice.paused_business_days + paused
     apply_transition(
-        notice, Action.RESPOND, actor, expected_version=expected_version, comment=message,
+        notice,
+        Action.RESPOND,
+        actor,
+        expected_version=expected_version,
+        comment=message,
         values={
             "paused_business_days": total_paused,
             "review_deadline": calendar.review_deadline(
@@ -146,8 +161,13 @@ def respond_to_request(
     try:
         for category, filename, data in files:
             attachment = store_attachment(
-                notice, actor, category=category, filename=filename, data=data,
-                storage=storage, rules=rules,
+                notice,
+                actor,
+                category=category,
+                filename=filename,
+                data=data,
+                storage=storage,
+                rules=rules,
             )
             attachment.information_request_id = request.id
             stored.append(attachment)
@@ -170,7 +190,10 @@ def propose_decision(
     if not reasons.strip():
         raise ActionRefused(Action.PROPOSE_DECISION, notice, _l("Give the reasons."))
     apply_transition(
-        notice, Action.PROPOSE_DECISION, actor, expected_version=expected_version,
+        notice,
+        Action.PROPOSE_DECISION,
+        actor,
+        expected_version=expected_version,
         comment=reasons,
     )
     decision = Decision(
@@ -192,7 +215,7 @@ def pending_decision(notice: Notice) -> Decision | None:
 
 def _checkable(action, notice, actor) -> Decision:
     if actor.role != Role.SUPERVISOR:
-        raise ActionRefused(action, notice, _l("Only a supervisor may confirm or send back."))
+        raise NotPermitted(action, _l("Only a supervisor may confirm or send back."))
     decision = pending_decision(notice)
     if decision is None:
         raise ActionRefused(action, notice, _l("There is no proposed decision."))
@@ -200,8 +223,10 @@ def _checkable(action, notice, actor) -> Decision:
         raise ActionRefused(
             action,
             notice,
-            _l("A decision needs two people: it must be confirmed by someone other than "
-               "the proposer."),
+            _l(
+                "A decision needs two people: it must be confirmed by someone other than "
+                "the proposer."
+            ),
         )
     return decision
 
@@ -211,8 +236,13 @@ def confirm_decision(notice: Notice, actor, *, now: datetime, expected_version: 
     decision = _checkable(Action.CONFIRM_DECISION, notice, actor)
     target = Status.ACCEPTED if decision.outcome == Outcome.ACCEPT else Status.RETURNED
     apply_transition(
-        notice, Action.CONFIRM_DECISION, actor, expected_version=expected_version,
-        target=target, values={"decided_at": now}, comment=decision.reasons,
+        notice,
+        Action.CONFIRM_DECISION,
+        actor,
+        expected_version=expected_version,
+        target=target,
+        values={"decided_at": now},
+        comment=decision.reasons,
     )
     decision.verdict = "confirmed"
     decision.checked_by_id = actor.id
@@ -242,7 +272,7 @@ def send_back(notice: Notice, actor, *, comment: str, now: datetime, expected_ve
 def add_internal_note(notice: Notice, actor, body: str) -> None:
     """Staff-only: never shown to or mailed to a provider."""
     if not actor.is_staff:
-        raise ActionRefused(Action.TAKE, notice, _l("Only staff may write internal notes."))
+        raise NotPermitted(Action.TAKE, _l("Only staff may write internal notes."))
     if not body.strip():
         raise ActionRefused(Action.TAKE, notice, _l("The note is empty."))
     record_event(notice, actor, "note", comment=body, internal=True)

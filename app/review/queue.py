@@ -100,7 +100,9 @@ def _filtered(filters: QueueFilters, user, today: date):
         select(Notice)
         .join(Notice.organisation)
         .outerjoin(handler, Notice.handler_id == handler.id)
-        .options(contains_eager(Notice.organisation), contains_eager(Notice.handler.of_type(handler)))
+        .options(
+            contains_eager(Notice.organisation), contains_eager(Notice.handler.of_type(handler))
+        )
     )
     if filters.status == "open":
         query = query.where(Notice.status.in_(OPEN))
@@ -115,14 +117,10 @@ def _filtered(filters: QueueFilters, user, today: date):
     elif filters.handler == "unassigned":
         query = query.where(Notice.handler_id.is_(None))
     if filters.overdue:
-        query = query.where(
-            Notice.status.in_(list(CLOCK_RUNNING)), Notice.review_deadline < today
-        )
+        query = query.where(Notice.status.in_(list(CLOCK_RUNNING)), Notice.review_deadline < today)
     if filters.due_within is not None:
         limit = calendar.add_business_days(today, filters.due_within)
-        query = query.where(
-            Notice.status.in_(list(CLOCK_RUNNING)), Notice.review_deadline <= limit
-        )
+        query = query.where(Notice.status.in_(list(CLOCK_RUNNING)), Notice.review_deadline <= limit)
     if filters.q:
         pattern = _like(filters.q)
         query = query.where(
@@ -180,9 +178,9 @@ def queue_page(filters: QueueFilters, user, *, today: date, size: int):
 
 def status_counts() -> dict[str, int]:
     rows = db.session.execute(
-        select(Notice.status, func.count()).where(Notice.status != Status.DRAFT).group_by(
-            Notice.status
-        )
+        select(Notice.status, func.count())
+        .where(Notice.status != Status.DRAFT)
+        .group_by(Notice.status)
     ).all()
     counts = {str(status): count for status, count in rows}
     counts["open"] = sum(counts.get(str(s), 0) for s in OPEN)

@@ -58,7 +58,8 @@ def staff_notice(notice_id: int) -> Notice:
 
 def assignee_choices():
     staff = db.session.scalars(
-        select(User).where(User.role.in_(list(REVIEW_ROLES)), User.active.is_(True))
+        select(User)
+        .where(User.role.in_(list(REVIEW_ROLES)), User.active.is_(True))
         .order_by(User.name)
     ).all()
     return options((u.id, u.name) for u in staff)
@@ -85,7 +86,8 @@ def notice_page(notice: Notice, **forms_given):
         defaults[name] = form
     defaults["assign_form"].assignee.choices = assignee_choices()
     requests = db.session.scalars(
-        select(InformationRequest).where(InformationRequest.notice_id == notice.id)
+        select(InformationRequest)
+        .where(InformationRequest.notice_id == notice.id)
         .order_by(InformationRequest.id)
     ).all()
     decisions = db.session.scalars(

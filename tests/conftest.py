@@ -340,6 +340,9 @@ class IsolatedClient(FlaskClient):
             # it then shares the test's app context, as Flask's own client does.
             return super().open(*args, **kwargs)
         # An empty context: no app context is current, so the request pushes its own.
+        # The body is read there too (buffered), since a streamed response
+        # (stream_with_context, send_file) must finish in the context it started in.
+        kwargs.setdefault("buffered", True)
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 

@@ -57,7 +57,7 @@ def submit_in_worker(settings, user_id, notice_ids, barrier, results):
         from app.filing import operations
 
         app = create_app(settings)
-        numbers, errors = [], []
+        numbers, errors, durations = [], [], []
         with app.app_context():
             rules = operations.FilingRules.from_config(app.config)
             assert db.session.get(User, user_id) is not None
@@ -68,9 +68,11 @@ def submit_in_worker(settings, user_id, notice_ids, barrier, results):
                 began = time.monotonic()
                 try:
                     notice = db.session.get(Notice, notice_id)
+                    locked = time.monotonic()  # on SQLite, BEGIN IMMEDIATE has returned
                     user = db.session.get(User, user_id)
                     operations.submit_notice(notice, user, now=NOW, rules=rules)
                     db.session.commit()
+                    durations.append(time.monotonic() - locked)
                     numbers.append((notice_id, notice.receipt_number))
                 except Exception as error:
                     db.session.rollback()
@@ -82,9 +84,9 @@ def submit_in_worker(settings, user_id, notice_ids, barrier, results):
                     write_intent.reset(token)
             db.session.remove()
             db.engine.dispose()
-        results.put(("done", os.getpid(), numbers, errors))
+        results.put(("done", os.getpid(), numbers, errors, durations))
     except BaseException:
-        results.put(("crashed", os.getpid(), [], [traceback.format_exc()]))
+        results.put(("crashed", os.getpid(), [], [traceback.format_exc()], []))
 
 
 @pytest.mark.slow
@@ -132,19 +134,26 @@ def test_concurrent_submissions_get_unique_numbers_without_gaps(app, database_ur
                 worker.join()
     elapsed = time.monotonic() - started
 
-    errors = [error for _, _, _, errs in reports for error in errs]
+    durations = sorted(d for *_, ds in reports for d in ds)
+    if durations:
+        print(
+            f"transaction times: median {durations[len(durations) // 2]:.3f} s, "
+            f"longest {durations[-1]:.3f} s; first of each worker: "
+            + ", ".join(f"{ds[0]:.2f}" for *_, ds in reports if ds)
+        )
+    errors = [error for _, _, _, errs, _ in reports for error in errs]
     assert errors == [], f"{len(errors)} submissions failed; the first:\n{errors[0]}"
     assert [w.exitcode for w in workers] == [0] * PROCESSES
     assert sorted(kind for kind, *_ in reports) == ["done"] * PROCESSES
 
-    numbers = [number for _, _, pairs, _ in reports for _, number in pairs]
+    numbers = [number for _, _, pairs, *_ in reports for _, number in pairs]
     assert len(numbers) == TOTAL
     assert sorted(numbers) == [f"AN-2026-{n:06d}" for n in range(1, TOTAL + 1)]
 
     db.session.expire_all()
     stored = dict(db.session.execute(select(Notice.id, Notice.receipt_number)).all())
     assert stored == {
-        notice_id: number for _, _, pairs, _ in reports for notice_id, number in pairs
+        notice_id: number for _, _, pairs, *_ in reports for notice_id, number in pairs
     }
     assert (
         db.session.scalar(

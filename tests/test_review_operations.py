@@ -86,6 +86,15 @@ def last_event(notice):
     return events_of(notice.id)[-1]
 
 
+def test_a_refusal_needs_no_request(people):
+    """The operations are plain Python: outside any request (a CLI command, a script, a
+    test) a refusal is an ActionRefused, not an error from translating its reason."""
+    notice = notice_at(Status.SUBMITTED, people)
+    with pytest.raises(ops.ActionRefused) as refused:
+        take(notice, people.provider_a_user)
+    assert "reviewers and supervisors" in text(refused.value.reason)
+
+
 # --- take and assign ------------------------------------------------------------------------
 
 

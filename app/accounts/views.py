@@ -140,6 +140,10 @@ def accept_invitation(token):
     invitation = operations.open_invitation(token)
     if invitation is None:
         abort(404)
+    if current_user.is_authenticated:
+        # Accepting would switch this browser to a new account; make that a choice.
+        flash(_("Sign out first to accept an invitation for another account."), "info")
+        return redirect(url_for("core.index"))
     form = AcceptInvitationForm()
     if form.validate_on_submit():
         try:

@@ -7,6 +7,7 @@ app sets for every non-GET request (app/database.py): on SQLite its transaction 
 with BEGIN IMMEDIATE and waits on the busy timeout rather than failing half-way.
 """
 
+import io
 import multiprocessing
 import os
 import queue
@@ -47,15 +48,33 @@ SHARED_SETTINGS = (
 )
 
 
+def small_pdf(subject: str) -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    writer.add_metadata({"/Subject": subject})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
 def submit_in_worker(settings, user_id, notice_ids, barrier, results):
     """Runs in a spawned process: submit each notice in a transaction of its own."""
     try:
         warnings.simplefilter("error")
         from app import create_app
         from app.accounts.models import User
+        from app.acknowledgements import operations as acknowledgements
         from app.database import write_intent
         from app.filing import operations
 
+        # Numbering is what this test is about. Rendering 400 real receipts would make it
+        # minutes long on two cores; the renderer has its own tests, so each worker issues
+        # a small real PDF instead (unique per receipt number, as the stored hash must be).
+        acknowledgements.render_acknowledgement = lambda doc, timeout=None: small_pdf(
+            doc["receipt_number"]
+        )
         app = create_app(settings)
         numbers, errors, durations = [], [], []
         with app.app_context():

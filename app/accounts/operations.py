@@ -40,6 +40,14 @@ class AccountError(Exception):
         self.field = field
 
 
+def _current_language() -> str:
+    """The language the person was using when the account was made: it becomes theirs."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return locale.language if locale is not None and locale.language in ("ja", "en") else "ja"
+
+
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
@@ -94,6 +102,7 @@ def register_organisation(profile: dict, name: str, email: str, password: str) -
         role=Role.PROVIDER_ADMIN,
         organisation=organisation,
         session_nonce=new_session_nonce(),
+        locale=_current_language(),
     )
     db.session.add(user)
     db.session.flush()
@@ -164,6 +173,7 @@ def accept_invitation(invitation: Invitation, name: str, password: str) -> User:
         role=invitation.role,
         organisation_id=invitation.organisation_id,
         session_nonce=new_session_nonce(),
+        locale=_current_language(),
     )
     db.session.add(user)
     db.session.flush()

@@ -8,7 +8,6 @@ from pypdf import PdfWriter
 from stdnum.jp import cn
 
 from app.domain import calendar
-
 from tests.browser.pages import Dashboard, Home, NoticeForm, Person, SignInPage
 
 PASSWORD = "correct horse battery staple"

@@ -18,7 +18,8 @@ FOCUS_STYLE = """el => {
   return {
     outline: s.outlineStyle !== "none" && parseFloat(s.outlineWidth) > 0,
     shadow: s.boxShadow !== "none",
-    what: el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + " " + (el.textContent || "").trim().slice(0, 40),
+    what: el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + " "
+      + (el.textContent || "").trim().slice(0, 40),
   };
 }"""
 
@@ -237,7 +238,9 @@ class NoticeForm:
         self.person = person
 
     def progress(self) -> Locator:
-        return self.person.page.get_by_role("navigation", name=self.person._("Sections of the notice"))
+        return self.person.page.get_by_role(
+            "navigation", name=self.person._("Sections of the notice")
+        )
 
     def section_link(self, title) -> Locator:
         return self.progress().get_by_role("link", name=re.compile(re.escape(self.person._(title))))
@@ -408,7 +411,9 @@ class ReceiptPage:
         return found.group(0)
 
     def pdf_link(self) -> Locator:
-        return self.person.page.get_by_role("link", name=self.person._("Download the receipt (PDF)"))
+        return self.person.page.get_by_role(
+            "link", name=self.person._("Download the receipt (PDF)")
+        )
 
 
 class ProviderNotice:

@@ -60,4 +60,3 @@ def test_problems_take_focus_and_lead_to_their_fields(open_context, audit, uniqu
         _("For example the cloud provider and region.")
     )
     audit.assert_clean()
-

@@ -26,7 +26,8 @@ from tests.browser.pages import (
 
 pytestmark = pytest.mark.browser
 
-REVIEWER_BY_LANGUAGE = {"ja": "supervisor", "en": "supervisor2"}
+# Each language's notice is confirmed by another of the two supervisors.
+SUPERVISOR_BY_LANGUAGE = {"ja": "supervisor", "en": "supervisor2"}
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
@@ -106,16 +107,20 @@ def test_a_notice_from_registration_to_the_public_register(
     notice.propose("Accept", "Complete and consistent.")
     expect(notice.status()).to_have_text(reviewer._("Decision proposed"))
     supervisor = staff_member(
-        open_context, lang, audit, live_server.staff[REVIEWER_BY_LANGUAGE[lang]]
+        open_context, lang, audit, live_server.staff[SUPERVISOR_BY_LANGUAGE[lang]]
     )
-    ReviewQueue(supervisor).open().open_notice(number).confirm()
-    expect(supervisor.page.locator(".summary dd").first).to_have_text(supervisor._("Accepted"))
+    confirmed = ReviewQueue(supervisor).open().open_notice(number).confirm()
+    expect(confirmed.status()).to_have_text(supervisor._("Accepted"))
+    supervisor.follow(supervisor.link("Overview", supervisor.main_nav()))
+    expect(supervisor.heading()).to_have_text(supervisor._("Overview"))
 
     # The provider sees the decision.
     filed = Dashboard(provider).open().open_notice(number)
     expect(filed.decision()).to_contain_text(provider._("Accepted"))
     expect(filed.decision()).to_contain_text("Complete and consistent.")
     check_notice_print_layout(filed)
+    provider.follow(provider.link("Organisation", provider.main_nav()))
+    expect(provider.field("Legal name (English)")).to_have_value(org.name_en)
 
     # A guest finds the notice in the public register.
     guest = Person(open_context(lang), lang, audit)

@@ -56,8 +56,8 @@ def register_extensions(app):
 def register_blueprints(app):
     from .accounts.blueprint import bp as accounts_bp
     from .acknowledgements.blueprint import bp as acknowledgements_bp
-    from .core.blueprint import bp as core_bp
     from .core import headers
+    from .core.blueprint import bp as core_bp
     from .core.errors import register_error_handlers
     from .filing.blueprint import bp as filing_bp
     from .public.blueprint import bp as public_bp

@@ -81,7 +81,7 @@ class Defaults:
     MAIL_LOG_PATH = None  # instance/mail.log
     PAGE_SIZE = 50
     PDF_RENDER_TIMEOUT = 20.0
-    PASSWORD_HASH = "scrypt"
+    PASSWORD_HASH = "scrypt"  # noqa: S105 - the name of a hash method, not a password
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
 

@@ -162,9 +162,8 @@ def jst(moment, with_seconds=False):
 
 
 def init_filters(app):
-    from .domain.workflow import Status, provider_status
-
     from .acknowledgements.codes import format_code
+    from .domain.workflow import Status, provider_status
 
     app.jinja_env.filters["jst"] = jst
     app.jinja_env.filters["code_groups"] = format_code

@@ -17,11 +17,6 @@ VNU="$TOOLS/node_modules/vnu-jar/build/dist/vnu.jar"
 apt_packages=()
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || apt_packages+=(chromium)
 command -v java >/dev/null 2>&1 || apt_packages+=(default-jre-headless)
-# Fonts for the Japanese pages in screenshots (also needed by the PDF acknowledgements).
-if command -v dpkg >/dev/null 2>&1 &&
-  ! dpkg -s fonts-ipaexfont-gothic 2>/dev/null | grep -q '^Status: install ok installed'; then
-  apt_packages+=(fonts-ipaexfont-gothic)
-fi
 if ! command -v npm >/dev/null 2>&1 && { [ ! -f "$AXE" ] || [ ! -f "$VNU" ]; }; then
   apt_packages+=(npm)
 fi

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from app.accounts.models import Role, User
 from app.database import write_intent
 from app.domain import calendar
-from app.domain.workflow import Status, TransitionRefused
+from app.domain.workflow import NotPermitted, Status, TransitionRefused
 from app.extensions import db
 from app.filing.models import Attachment, Notice
 from app.filing.transitions import StaleNotice
@@ -50,9 +50,10 @@ from tests.review_helpers import (
 REFUSAL_NEEDS_A_REQUEST = pytest.mark.xfail(
     strict=True,
     raises=RuntimeError,
-    reason="BUG: app/domain/workflow.py:119 TransitionRefused.__init__ evaluates `reason or ...`,"
-    " which renders a lazy_gettext reason and raises 'Working outside of request context' for "
-    "every ActionRefused raised outside a request",
+    reason="BUG: app/domain/workflow.py TransitionRefused.__init__ (`reason or ...`) and "
+    "NotPermitted.__init__ (`str(reason)`) render the lazy_gettext reason at once, and "
+    "app/i18n.py select_locale reads `session` without a request: every refusal raised "
+    "outside a request (CLI, script, test) is 'Working outside of request context'",
 )
 
 UNDECIDED = [
@@ -78,8 +79,9 @@ def second_reviewer(people):
 
 
 def assert_refused(notice, attempt, exception=TransitionRefused):
-    """``attempt()`` raises ``exception`` and leaves every row of the notice as it was, both
-    before the request would roll back and after."""
+    """``attempt()`` raises ``exception`` (TransitionRefused: the status or the input does not
+    allow it, answered 409; NotPermitted: not for this person, answered 403) and leaves every
+    row of the notice as it was, both before the request would roll back and after."""
     notice_id = notice.id
     before = state_of(notice_id)
     outbox = db.session.scalar(select(func.count()).select_from(OutboxMessage))
@@ -101,9 +103,12 @@ def test_a_refusal_needs_no_request(people):
     """The operations are plain Python: outside any request (a CLI command, a script, a
     test) a refusal is an ActionRefused, not an error from translating its reason."""
     notice = notice_at(Status.SUBMITTED, people)
-    with pytest.raises(ops.ActionRefused) as refused:
+    with pytest.raises(NotPermitted) as refused:
         take(notice, people.provider_a_user)
     assert "reviewers and supervisors" in text(refused.value.reason)
+    with pytest.raises(ops.ActionRefused) as refused:
+        request_info(notice, people.supervisor, comment=" ")
+    assert "what information is needed" in text(refused.value.reason)
 
 
 # --- take and assign ------------------------------------------------------------------------
@@ -140,8 +145,7 @@ def test_take_puts_the_notice_under_review_with_the_taker_as_handler(people):
 @pytest.mark.parametrize("who", ["provider_a_user", "provider_a_admin", "administrator"])
 def test_only_reviewers_and_supervisors_take_notices(people, who):
     notice = notice_at(Status.SUBMITTED, people)
-    refused = assert_refused(notice, lambda: take(notice, getattr(people, who)))
-    assert isinstance(refused, ops.ActionRefused)
+    assert_refused(notice, lambda: take(notice, getattr(people, who)), NotPermitted)
 
 
 def test_a_supervisor_takes_too(people):
@@ -177,7 +181,7 @@ def test_reassigning_keeps_the_status(people, second_reviewer, status):
 @REFUSAL_NEEDS_A_REQUEST
 def test_a_reviewer_may_not_assign(people, second_reviewer):
     notice = notice_at(Status.SUBMITTED, people)
-    assert_refused(notice, lambda: assign(notice, people.reviewer, second_reviewer))
+    assert_refused(notice, lambda: assign(notice, people.reviewer, second_reviewer), NotPermitted)
 
 
 @REFUSAL_NEEDS_A_REQUEST
@@ -250,7 +254,7 @@ def test_the_reply_by_date_lies_in_the_future(people, days):
 @REFUSAL_NEEDS_A_REQUEST
 def test_only_the_handler_or_a_supervisor_requests_information(people, second_reviewer):
     notice = notice_at(Status.UNDER_REVIEW, people)
-    assert_refused(notice, lambda: request_info(notice, second_reviewer))
+    assert_refused(notice, lambda: request_info(notice, second_reviewer), NotPermitted)
     request_info(notice, people.supervisor)
     assert notice.status == Status.INFORMATION_REQUESTED
 
@@ -404,7 +408,7 @@ def test_an_answer_on_the_day_of_the_request_pauses_nothing(people):
 @pytest.mark.parametrize("who", ["provider_b", "reviewer", "supervisor"])
 def test_only_the_provider_responds(people, who):
     notice = notice_at(Status.INFORMATION_REQUESTED, people)
-    assert_refused(notice, lambda: respond(notice, getattr(people, who)))
+    assert_refused(notice, lambda: respond(notice, getattr(people, who)), NotPermitted)
 
 
 def test_another_user_of_the_provider_may_respond(people):
@@ -446,7 +450,7 @@ def test_the_handler_proposes_a_decision(people):
 @REFUSAL_NEEDS_A_REQUEST
 def test_a_reviewer_who_is_not_the_handler_may_not_propose(people, second_reviewer):
     notice = notice_at(Status.UNDER_REVIEW, people)
-    assert_refused(notice, lambda: propose(notice, second_reviewer))
+    assert_refused(notice, lambda: propose(notice, second_reviewer), NotPermitted)
 
 
 @REFUSAL_NEEDS_A_REQUEST
@@ -501,8 +505,8 @@ def test_the_proposer_may_not_confirm_their_own_proposal_even_as_supervisor(
 @REFUSAL_NEEDS_A_REQUEST
 def test_a_reviewer_may_not_confirm_or_send_back(people, second_reviewer):
     notice = notice_at(Status.DECISION_PROPOSED, people)
-    assert_refused(notice, lambda: confirm(notice, second_reviewer))
-    assert_refused(notice, lambda: send_back(notice, second_reviewer))
+    assert_refused(notice, lambda: confirm(notice, second_reviewer), NotPermitted)
+    assert_refused(notice, lambda: send_back(notice, second_reviewer), NotPermitted)
 
 
 @REFUSAL_NEEDS_A_REQUEST
@@ -570,12 +574,12 @@ def test_a_decided_or_withdrawn_notice_cannot_be_withdrawn(people, status):
 @pytest.mark.parametrize("attempt", ["by staff", "by another provider", "without a reason"])
 def test_withdrawing_is_for_the_provider_with_a_reason(people, attempt):
     notice = notice_at(Status.UNDER_REVIEW, people)
-    user, reason = {
-        "by staff": (people.reviewer, "Duplicate."),
-        "by another provider": (people.provider_b, "Duplicate."),
-        "without a reason": (people.provider_a_user, "  "),
+    user, reason, refusal = {
+        "by staff": (people.reviewer, "Duplicate.", NotPermitted),
+        "by another provider": (people.provider_b, "Duplicate.", NotPermitted),
+        "without a reason": (people.provider_a_user, "  ", TransitionRefused),
     }[attempt]
-    assert_refused(notice, lambda: withdraw(notice, user, reason=reason))
+    assert_refused(notice, lambda: withdraw(notice, user, reason=reason), refusal)
 
 
 # --- every refused step changes nothing -----------------------------------------------------
@@ -720,7 +724,9 @@ def test_internal_notes_are_staff_only_events(people):
 @pytest.mark.parametrize("who", ["provider_a_user", "provider_a_admin"])
 def test_providers_write_no_internal_notes(people, who):
     notice = notice_at(Status.UNDER_REVIEW, people)
-    assert_refused(notice, lambda: ops.add_internal_note(notice, getattr(people, who), "Hi"))
+    assert_refused(
+        notice, lambda: ops.add_internal_note(notice, getattr(people, who), "Hi"), NotPermitted
+    )
 
 
 @REFUSAL_NEEDS_A_REQUEST

@@ -287,9 +287,17 @@ def test_the_provider_sees_the_decision_once_confirmed(provider, people):
 # --- refusals -------------------------------------------------------------------------------
 
 
-def refused(response, reason):
-    page = page_of(response, 409)
-    assert "This action could not be carried out" in page
+TITLES = {
+    409: "This action could not be carried out",
+    403: "You do not have access to this page",
+}
+
+
+def refused(response, reason, status=409):
+    """The refusal page: 409 when the status or the input does not allow the action, 403
+    when it is not for this person; either way the reason is on the page."""
+    page = page_of(response, status)
+    assert TITLES[status] in page
     assert reason in re.search(r'<p class="refusal">(.*?)</p>', page, re.S).group(1)
     return page
 
@@ -311,69 +319,80 @@ def test_the_proposer_confirming_is_refused_with_the_reason(client, auth, people
     assert state_of(notice.id) == before
 
 
-@pytest.mark.parametrize(
-    ("status", "who", "action", "data", "reason"),
-    [
-        (
-            Status.ACCEPTED,
-            "reviewer",
-            "take",
-            {},
-            "“Taken for review” is not possible while the notice is “Accepted”.",
-        ),
-        (
-            Status.SUBMITTED,
-            "supervisor",
-            "request-information",
-            {"comment": "More.", "reply_by": "2099-01-05"},
-            "“Information requested” is not possible while the notice is “Submitted”.",
-        ),
-        (
-            Status.SUBMITTED,
-            "reviewer",
-            "request-information",
-            {"comment": "More.", "reply_by": "2099-01-05"},
-            "Only the handler",
-        ),
-        (
-            Status.UNDER_REVIEW,
-            "reviewer",
-            "assign",
-            {"assignee": "ASSIGNEE"},
-            "Only a supervisor may assign",
-        ),
-        (Status.UNDER_REVIEW, "supervisor", "confirm-decision", {}, "no proposed decision"),
-        (
-            Status.DECISION_PROPOSED,
-            "reviewer",
-            "send-back",
-            {"comment": "No."},
-            "Only a supervisor",
-        ),
-        (
-            Status.WITHDRAWN,
-            "supervisor",
-            "propose-decision",
-            {"outcome": "accept", "reasons": "Fine."},
-            "“Decision proposed” is not possible while the notice is “Withdrawn”.",
-        ),
-    ],
-    ids=[
-        "take-accepted",
-        "request-submitted",
-        "request-not-handler",
-        "assign-reviewer",
-        "confirm-nothing",
-        "send-back-reviewer",
-        "propose-withdrawn",
-    ],
-)
-def test_a_refused_action_answers_409_with_its_reason_and_writes_nothing(
-    client, auth, people, status, who, action, data, reason
-):
+REFUSALS = {
+    "take-accepted": (
+        Status.ACCEPTED,
+        "reviewer",
+        "take",
+        {},
+        409,
+        "“Taken for review” is not possible while the notice is “Accepted”.",
+    ),
+    "request-submitted": (
+        Status.SUBMITTED,
+        "supervisor",
+        "request-information",
+        {"comment": "More.", "reply_by": "2099-01-05"},
+        409,
+        "“Information requested” is not possible while the notice is “Submitted”.",
+    ),
+    "request-not-handler": (
+        Status.SUBMITTED,
+        "reviewer",
+        "request-information",
+        {"comment": "More.", "reply_by": "2099-01-05"},
+        403,
+        "Only the handler of this notice or a supervisor may do this.",
+    ),
+    "request-yesterday": (
+        Status.UNDER_REVIEW,
+        "reviewer",
+        "request-information",
+        {"comment": "More.", "reply_by": "2000-01-05"},
+        409,
+        "The reply-by date must be in the future.",
+    ),
+    "assign-reviewer": (
+        Status.UNDER_REVIEW,
+        "reviewer",
+        "assign",
+        {"assignee": "reviewer"},
+        403,
+        "Only a supervisor may assign notices.",
+    ),
+    "confirm-nothing": (
+        Status.UNDER_REVIEW,
+        "supervisor",
+        "confirm-decision",
+        {},
+        409,
+        "There is no proposed decision.",
+    ),
+    "send-back-reviewer": (
+        Status.DECISION_PROPOSED,
+        "reviewer",
+        "send-back",
+        {"comment": "No."},
+        403,
+        "Only a supervisor may confirm or send back.",
+    ),
+    "propose-withdrawn": (
+        Status.WITHDRAWN,
+        "supervisor",
+        "propose-decision",
+        {"outcome": "accept", "reasons": "Fine."},
+        409,
+        "“Decision proposed” is not possible while the notice is “Withdrawn”.",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSALS))
+def test_a_refused_action_shows_its_reason_and_writes_nothing(client, auth, people, case):
+    status, who, action, data, code, reason = REFUSALS[case]
     notice = notice_at(status, people)
     if "assignee" in data:
-        data = {"assignee": people.reviewer.id}
+        data = {"assignee": getattr(people, data["assignee"]).id}
     auth.login(client, getattr(people, who))
     before = state_of(notice.id)
 
@@ -381,7 +400,7 @@ def test_a_refused_action_answers_409_with_its_reason_and_writes_nothing(
         f"/review/notices/{notice.id}/{action}", data={"version": notice.version, **data}
     )
 
-    refused(response, reason)
+    refused(response, reason, code)
     assert state_of(notice.id) == before
 
 

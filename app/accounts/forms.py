@@ -85,7 +85,7 @@ class OrganisationForm(FlaskForm):
     postal_code = StringField(
         _l("Postal code"),
         description=_l("For example 100-8967."),
-        validators=[DataRequired(message=REQUIRED), limit(10), PostalCodeJP()],
+        validators=[DataRequired(message=REQUIRED), limit(10)],
     )
     address = StringField(
         _l("Head-office address"),
@@ -123,6 +123,11 @@ class OrganisationForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.country.choices = country_options()
+
+    def validate_postal_code(self, field):
+        # A Japanese postal code for a Japanese company; a foreign head office has its own.
+        if self.kind.data == OrganisationKind.DOMESTIC.value:
+            PostalCodeJP()(self, field)
 
 
 class RegistrationForm(OrganisationForm):

@@ -190,6 +190,11 @@ def seed_notices(
             jobs = min(os.cpu_count() or 1, 4) if count >= 4 * BATCH else 0
         result = _Seeder(rng).run(count, organisations, jobs)
         db.session.commit()
+        # Fresh planner statistics: without them PostgreSQL plans the queue as if the
+        # tables were still empty (seen: 0.9 s instead of 0.15 s at 100,000 notices).
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("ANALYZE")
+            connection.commit()
         return result
     except BaseException:
         db.session.rollback()

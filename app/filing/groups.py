@@ -3,7 +3,7 @@ remove with plain form posts, so they work without JavaScript."""
 
 import io
 
-from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 

@@ -7,13 +7,13 @@ from datetime import datetime, time
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from ..acknowledgements import operations as acknowledgements
+from ..acknowledgements.models import DocumentKind
 from ..domain import calendar
 from ..domain.fingerprint import canonical_json, fingerprint
 from ..domain.pdfcheck import RejectedFile, check_pdf, check_size, safe_display_name
 from ..domain.workflow import Action, NotPermitted, Status, TransitionRefused
 from ..extensions import db
-from ..acknowledgements import operations as acknowledgements
-from ..acknowledgements.models import DocumentKind
 from ..mail import outbox
 from ..reference import exchange_by_number
 from .completeness import Problem, find_problems

@@ -5,11 +5,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.access import provider_required
-from ..labels import refusal
 from ..domain import calendar
 from ..domain.workflow import TransitionRefused
 from ..extensions import db
 from ..files import storage
+from ..labels import refusal
 from ..review import operations as review_ops
 from ..review.forms import ResponseForm
 from .access import own_notice

@@ -8,13 +8,13 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..accounts.access import provider_required
-from ..labels import refusal
 from ..acknowledgements import operations as acknowledgements
 from ..domain import calendar
 from ..domain.workflow import Side, Status, TransitionRefused, allowed_actions, provider_status
 from ..extensions import db
 from ..files import storage
 from ..history.operations import events_for
+from ..labels import refusal
 from . import forms, operations
 from .access import own_notice
 from .transitions import StaleNotice

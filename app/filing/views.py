@@ -10,8 +10,8 @@ from ..accounts.access import provider_required
 from ..domain import calendar
 from ..domain.workflow import Status
 from ..extensions import db
-from ..reference import exchange_choices, reference_source
 from ..forms import options
+from ..reference import exchange_choices, reference_source
 from . import forms, operations
 from .access import own_notice
 from .completeness import find_problems, progress

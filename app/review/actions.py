@@ -6,12 +6,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.access import review_staff_required
-from ..labels import refusal
 from ..accounts.models import User
 from ..domain import calendar
 from ..domain.workflow import TransitionRefused
 from ..extensions import db
 from ..filing.transitions import StaleNotice
+from ..labels import refusal
 from . import forms
 from . import operations as ops
 from .views import notice_page, staff_notice

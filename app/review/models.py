@@ -69,7 +69,8 @@ class Decision(db.Model):
             "checked_by_id IS NULL OR checked_by_id <> proposed_by_id", name="maker_checker"
         ),
         CheckConstraint(
-            "(verdict IS NULL) = (checked_at IS NULL) AND (verdict IS NULL) = (checked_by_id IS NULL)",
+            "(verdict IS NULL) = (checked_at IS NULL) "
+            "AND (verdict IS NULL) = (checked_by_id IS NULL)",
             name="checked_together",
         ),
         Index("ix_decisions_notice", "notice_id", "id"),

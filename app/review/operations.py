@@ -7,6 +7,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..accounts.models import REVIEW_ROLES, Role
+from ..acknowledgements import operations as acknowledgements
+from ..acknowledgements.models import DocumentKind
 from ..domain import calendar
 from ..domain.workflow import Action, NotPermitted, Status, TransitionRefused
 from ..extensions import db
@@ -14,8 +16,6 @@ from ..filing.models import Notice
 from ..filing.operations import FilingRules, record_version, store_attachment
 from ..filing.transitions import apply_transition, ensure_current
 from ..history.operations import record_event
-from ..acknowledgements import operations as acknowledgements
-from ..acknowledgements.models import DocumentKind
 from ..mail import outbox
 from .models import Decision, InformationRequest, Outcome
 

@@ -7,14 +7,14 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..accounts.access import review_staff_required
-from ..acknowledgements import operations as acknowledgements
 from ..accounts.models import REVIEW_ROLES, Role, User
+from ..acknowledgements import operations as acknowledgements
 from ..domain import calendar
 from ..domain.workflow import Side, Status, allowed_actions
 from ..extensions import db
 from ..filing.groups import send_attachment
-from ..forms import options
 from ..filing.models import Notice
+from ..forms import options
 from ..history.operations import events_for
 from . import forms, overview_stats
 from .models import Decision, InformationRequest

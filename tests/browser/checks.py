@@ -154,8 +154,12 @@ class Audit:
 
         def on_response(response):
             request = response.request
+            # 422 is the app's answer to an invalid form (autosave included), shown to
+            # the person; any other refused request for a page's parts is a fault.
             if response.status >= 500 or (
-                response.status >= 400 and request.resource_type != "document"
+                response.status >= 400
+                and response.status != 422
+                and request.resource_type != "document"
             ):
                 self.problem(response.url, f"{request.method}: HTTP {response.status}")
             if request.resource_type == "document" and response.frame == page.main_frame:

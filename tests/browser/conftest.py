@@ -201,7 +201,22 @@ def unique():
     return next(_unique)
 
 
+class Screenshots:
+    """Pictures of key pages for docs/screenshots: PNG, small enough to keep in git."""
+
+    MAX_BYTES = 200_000
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+
+    def save(self, page, name):
+        path = self.directory / f"{name}.png"
+        page.screenshot(path=path)
+        assert path.stat().st_size < self.MAX_BYTES, f"{path} is {path.stat().st_size} bytes"
+        return path
+
+
 @pytest.fixture(scope="session")
 def screenshots():
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS
+    return Screenshots(SCREENSHOTS)

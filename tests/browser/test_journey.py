@@ -21,7 +21,6 @@ from tests.browser.pages import (
     ProviderNotice,
     ReceiptPage,
     ReviewQueue,
-    SignInPage,
 )
 
 pytestmark = pytest.mark.browser
@@ -53,7 +52,7 @@ def test_a_notice_from_registration_to_the_public_register(
     expect(provider.field("System name")).to_have_value(a.system_name)
     expect(provider.field(a.delivery_model, provider.group("Delivery model"))).to_be_checked()
     expect(provider.field("Countries where keys reside")).to_have_values(list(a.key_countries))
-    provider.page.screenshot(path=screenshots / f"notice-form-{lang}.png")
+    screenshots.save(provider.page, f"notice-form-{lang}")
     form.open_section("Security and risk management")
     expect(provider.field("Penetration tester")).to_have_value(a.pentest_tester)
     expect(provider.page.locator("#certifications")).to_contain_text(a.certification.reference)
@@ -70,7 +69,7 @@ def test_a_notice_from_registration_to_the_public_register(
     receipt_url = provider.page.url
     assert RECEIPT_NUMBER.fullmatch(number)
     expect(provider.heading()).to_have_text(provider._("Your notice has been received"))
-    provider.page.screenshot(path=screenshots / f"receipt-{lang}.png")
+    screenshots.save(provider.page, f"receipt-{lang}")
     check_print_layout(receipt)
     download_receipt_pdf_if_offered(receipt)
     # Back from the receipt: the submission is not repeated, the receipt shows again.
@@ -84,7 +83,7 @@ def test_a_notice_from_registration_to_the_public_register(
     reviewer = staff_member(open_context, lang, audit, live_server.staff["reviewer"])
     queue = ReviewQueue(reviewer).open()
     expect(queue.table()).to_contain_text(number)
-    reviewer.page.screenshot(path=screenshots / f"review-queue-{lang}.png")
+    screenshots.save(reviewer.page, f"review-queue-{lang}")
     check_queue_on_a_phone(queue, number, screenshots)
     notice = queue.open_notice(number).take()
     expect(reviewer.page.get_by_role("main")).to_contain_text(live_server.staff["reviewer"].name)
@@ -131,10 +130,7 @@ def test_a_notice_from_registration_to_the_public_register(
 
 
 def staff_member(open_context, lang, audit, account) -> Person:
-    person = Person(open_context(lang), lang, audit)
-    SignInPage(person).open().sign_in(account.email, account.password)
-    person.use_language()
-    return person
+    return flows.sign_in(Person(open_context(lang), lang, audit), account.email, account.password)
 
 
 def check_print_layout(receipt: ReceiptPage):
@@ -176,7 +172,7 @@ def check_queue_on_a_phone(queue: ReviewQueue, number, screenshots):
         table = queue.table()
         assert table.evaluate("el => el.scrollWidth <= el.parentElement.clientWidth")
         row.scroll_into_view_if_needed()
-        page.screenshot(path=screenshots / "review-queue-phone.png")
+        screenshots.save(page, "review-queue-phone")
     finally:
         page.set_viewport_size(size)
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
 from app import create_app
 from app.accounts import operations as accounts
@@ -138,8 +139,8 @@ def live_server(database_factory, migrations, tmp_path_factory, html_checker):
 
 @pytest.fixture(scope="session")
 def browser(browser_tools):
-    from playwright.sync_api import sync_playwright
-
+    # Two cores shared by the browser, the app and the checkers: a patient wait.
+    expect.set_options(timeout=10_000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=browser_tools.chromium, args=CHROMIUM_ARGS

@@ -1,6 +1,7 @@
 """Time the review queue and count its SQL statements against the configured database.
 
-    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench .venv/bin/flask demo seed --notices 100000
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/bench \
+        .venv/bin/flask demo seed --notices 100000
     DATABASE_URL=... .venv/bin/python bench/review_queue.py
 
 Signs in as the demo reviewer (run `flask demo load` first) and requests each queue

@@ -173,8 +173,7 @@ def test_extraction_reads_every_file_that_calls_gettext(fresh_template):
     calling = source_files_calling_gettext()
     assert calling, "no gettext calls found at all: is the pattern wrong?"
     assert not calling - read, (
-        f"files that call gettext but were not extracted: {sorted(calling - read)}; "
-        "check babel.cfg"
+        f"files that call gettext but were not extracted: {sorted(calling - read)}; check babel.cfg"
     )
 
 

@@ -1,0 +1,191 @@
+"""Acknowledgements issued with filing events, their downloads and the public check.
+
+The PDFs are real WeasyPrint renders, read back with pypdf."""
+
+import hashlib
+import io
+import re
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from app.acknowledgements.models import Acknowledgement, DocumentKind
+from app.extensions import db
+from tests.review_helpers import confirm, propose, request_info, submitted_notice, take
+
+
+def issued(notice, kind=None):
+    query = select(Acknowledgement).where(Acknowledgement.notice_id == notice.id)
+    if kind:
+        query = query.where(Acknowledgement.kind == kind)
+    return db.session.scalars(query.order_by(Acknowledgement.id)).all()
+
+
+@pytest.fixture
+def filed(people):
+    notice = submitted_notice(people.provider_a_admin)
+    db.session.commit()
+    return notice
+
+
+def test_submission_issues_one_receipt_that_holds_the_filed_snapshot(filed):
+    (receipt,) = issued(filed)
+    assert receipt.kind == DocumentKind.RECEIPT
+    assert receipt.receipt_number == filed.receipt_number
+    assert len(receipt.verification_code) >= 10
+    assert receipt.sha256 == hashlib.sha256(receipt.pdf).hexdigest()
+
+    reader = PdfReader(io.BytesIO(receipt.pdf))
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert filed.receipt_number in text
+    assert "受付票" in text
+    assert reader.metadata.subject == filed.receipt_number
+    embedded = reader.attachments
+    assert list(embedded) == ["notice.json"]
+    assert embedded["notice.json"][0] == filed.versions[0].snapshot.encode("utf-8")
+    assert filed.versions[0].fingerprint in text.replace("\n", "")
+
+
+def test_the_owner_downloads_the_stored_bytes_with_their_hash_as_etag(client, auth, people, filed):
+    (receipt,) = issued(filed)
+    auth.login(client, people.provider_a_user)
+    url = f"/notices/{filed.id}/acknowledgements/{receipt.id}"
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert response.data == receipt.pdf
+    assert response.headers["ETag"].strip('"') == receipt.sha256
+
+    again = client.get(url, headers={"If-None-Match": f'"{receipt.sha256}"'})
+    assert again.status_code == 304
+    # Downloading never re-renders: still one document, the same bytes.
+    assert db.session.scalar(select(func.count()).select_from(Acknowledgement)) == 1
+    assert client.get(url).data == receipt.pdf
+
+
+def test_another_provider_gets_not_found(client, auth, people, filed):
+    (receipt,) = issued(filed)
+    auth.login(client, people.provider_b)
+    assert client.get(f"/notices/{filed.id}/acknowledgements/{receipt.id}").status_code == 404
+
+
+def test_the_receipt_page_offers_the_pdf_at_once(client, auth, people, filed):
+    (receipt,) = issued(filed)
+    auth.login(client, people.provider_a_admin)
+    page = client.get(f"/notices/{filed.id}/receipt").get_data(as_text=True)
+    assert f"/notices/{filed.id}/acknowledgements/{receipt.id}" in page
+
+
+def test_information_requests_and_decisions_issue_their_own_documents(people, filed):
+    take(filed, people.reviewer)
+    request_info(filed, people.reviewer)
+    db.session.commit()
+    (letter,) = issued(filed, DocumentKind.INFORMATION_REQUEST)
+    letter_text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(letter.pdf)).pages)
+    assert "Send the penetration test report." in letter_text
+
+    from app.domain import calendar
+    from app.review import operations as review_ops
+    from tests.filing_helpers import rules
+
+    review_ops.respond_to_request(
+        filed,
+        people.provider_a_user,
+        message="Attached.",
+        files=[],
+        now=calendar.utcnow(),
+        expected_version=filed.version,
+        storage=None,
+        rules=rules(),
+    )
+    propose(filed, people.reviewer)
+    confirm(filed, people.supervisor)
+    db.session.commit()
+    (decision,) = issued(filed, DocumentKind.DECISION)
+    reader = PdfReader(io.BytesIO(decision.pdf))
+    text = "".join(p.extract_text() for p in reader.pages)
+    assert filed.receipt_number in text
+    # The decision embeds the version it decided on: the one made by the response.
+    assert reader.attachments["notice.json"][0] == filed.versions[-1].snapshot.encode()
+    assert decision.notice_version == 2
+
+
+def _result(page: str) -> str:
+    return re.sub(r"\s+", " ", page)
+
+
+def test_anyone_verifies_by_number_and_code(client, filed):
+    (receipt,) = issued(filed)
+    found = client.get(
+        "/verify", query_string={"number": filed.receipt_number, "code": receipt.verification_code}
+    )
+    assert found.status_code == 200
+    assert receipt.sha256 in found.get_data(as_text=True)
+
+    # Typed as people type it: grouped with hyphens, lower case.
+    grouped = "-".join(re.findall(".{1,4}", receipt.verification_code.lower()))
+    typed = client.get("/verify", query_string={"number": filed.receipt_number, "code": grouped})
+    assert receipt.sha256 in typed.get_data(as_text=True)
+
+
+def test_a_wrong_code_and_an_unknown_number_get_the_same_answer(client, filed):
+    (receipt,) = issued(filed)
+    wrong_code = client.get(
+        "/verify", query_string={"number": filed.receipt_number, "code": "ACDEFGHJKLMN"}
+    )
+    unknown = client.get(
+        "/verify",
+        query_string={"number": "AN-2099-999999", "code": receipt.verification_code},
+    )
+    assert wrong_code.status_code == unknown.status_code == 200
+    assert receipt.sha256 not in wrong_code.get_data(as_text=True)
+    strip = re.compile(r'value="[^"]*"|name="csrf_token"[^>]*')
+    assert strip.sub("", _result(wrong_code.get_data(as_text=True))) == strip.sub(
+        "", _result(unknown.get_data(as_text=True))
+    )
+
+
+def test_an_uploaded_original_matches_and_one_changed_byte_does_not(client, filed):
+    (receipt,) = issued(filed)
+    original = client.post(
+        "/verify/upload",
+        data={"file": (io.BytesIO(receipt.pdf), "receipt.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert original.status_code == 200
+    assert receipt.sha256 in original.get_data(as_text=True)
+
+    changed = bytearray(receipt.pdf)
+    changed[len(changed) // 2] ^= 0x01
+    forged = client.post(
+        "/verify/upload",
+        data={"file": (io.BytesIO(bytes(changed)), "receipt.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert forged.status_code == 200
+    assert receipt.sha256 not in forged.get_data(as_text=True)
+
+
+def test_the_qr_code_url_opens_the_check_with_number_and_code(filed, client):
+    (receipt,) = issued(filed)
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(receipt.pdf)).pages)
+    flat = re.sub(r"\s+", "", text)
+    assert f"/verify?number={filed.receipt_number}&code={receipt.verification_code}" in flat
+    response = client.get(
+        "/verify", query_string={"number": filed.receipt_number, "code": receipt.verification_code}
+    )
+    assert receipt.sha256 in response.get_data(as_text=True)
+
+
+def test_a_rolled_back_submission_leaves_no_acknowledgement(people):
+    from app.domain import calendar
+    from app.filing import operations
+    from tests.filing_helpers import complete_draft, rules
+
+    draft = complete_draft(people.provider_a_admin)
+    db.session.commit()
+    operations.submit_notice(draft, people.provider_a_admin, now=calendar.utcnow(), rules=rules())
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Acknowledgement)) == 0

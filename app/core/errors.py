@@ -4,6 +4,7 @@ import logging
 import secrets
 
 from flask import render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..domain.workflow import NotPermitted, TransitionRefused
@@ -28,6 +29,26 @@ def register_error_handlers(app):
                 "core/error.html", code=code, incident=incident, description=description
             ),
             code,
+        )
+
+    @app.errorhandler(CSRFError)
+    def _expired_form(error: CSRFError):
+        # An expired token (or session) must not cost the user their answers: show them
+        # again in a form with a fresh token that posts to the same place.
+        kept = [
+            (name, value)
+            for name, value in request.form.items(multi=True)
+            # Passwords are never written back into a page.
+            if name != "csrf_token" and "password" not in name
+        ]
+        return (
+            render_template(
+                "core/resubmit.html",
+                kept=kept,
+                action=request.path,
+                lost_files=bool(request.files),
+            ),
+            400,
         )
 
     @app.errorhandler(TransitionRefused)

@@ -142,7 +142,7 @@ def refusal(refused) -> str:
     """Why an action was refused, in the user's language."""
     from flask_babel import gettext
 
-    if refused.reason:
+    if refused.reason is not None:
         return str(refused.reason)
     return gettext(
         "“%(action)s” is not possible while the notice is “%(status)s”.",

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian/Ubuntu packages the registry needs, only those that are missing:
 # Pango and HarfBuzz for WeasyPrint (PDF acknowledgements), the IPAex Japanese fonts they
-# embed, and qpdf and poppler-utils with which the tests inspect generated PDFs.
+# embed, Noto CJK and DejaVu for the pages, and qpdf and poppler-utils with which the
+# tests inspect generated PDFs.
 set -euo pipefail
 
 PACKAGES=(
@@ -18,7 +19,7 @@ PACKAGES=(
 
 if ! command -v dpkg >/dev/null 2>&1; then
   echo "setup: no dpkg here, so system packages cannot be checked." >&2
-  echo "setup: make sure Pango, HarfBuzz (subset), the IPAex fonts, qpdf and poppler-utils are installed." >&2
+  echo "setup: make sure these (or their equivalents) are installed: ${PACKAGES[*]}" >&2
   exit 0
 fi
 

@@ -141,8 +141,8 @@ def migrate(database_url: str, storage: Path, revision: str = "head", *, down=Fa
     """Upgrade (or downgrade) the database at ``database_url`` with the Alembic scripts."""
     app = create_app(settings(database_url, storage))
     with app.app_context(), preserved_logging(), warnings.catch_warnings():
-        # migrations/env.py (line 21) still tries Flask-SQLAlchemy's deprecated
-        # get_engine() first; drop this filter once it uses `db.engine` directly.
+        # get_engine() in migrations/env.py still tries Flask-SQLAlchemy's deprecated
+        # db.get_engine() first; drop this filter once it uses `db.engine` directly.
         warnings.filterwarnings("ignore", "'get_engine' is deprecated", DeprecationWarning)
         try:
             if down:

@@ -220,12 +220,6 @@ def test_postgresql_refuses_orm_changes_to_an_event_too(history):
     db.session.rollback()
 
 
-@pytest.mark.xfail(
-    BACKEND == "postgresql",
-    strict=True,
-    reason="BUG: app/history/cli.py verify raises SystemExit(1) while iterating a yield_per "
-    "result and never closes it: psycopg's server-side cursor is left open (ResourceWarning)",
-)
 def test_a_failed_verify_closes_its_cursor(runner, history):
     notice, _other = history
     tamper("UPDATE notice_events SET comment = 'x' WHERE id = :id", id=events_of(notice.id)[1].id)

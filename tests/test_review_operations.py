@@ -45,17 +45,6 @@ from tests.review_helpers import (
     withdraw,
 )
 
-# Refusals whose reason is a lazily translated message: building the exception asks for the
-# message's truth value, which needs a request for its locale.
-REFUSAL_NEEDS_A_REQUEST = pytest.mark.xfail(
-    strict=True,
-    raises=RuntimeError,
-    reason="BUG: app/domain/workflow.py TransitionRefused.__init__ (`reason or ...`) and "
-    "NotPermitted.__init__ (`str(reason)`) render the lazy_gettext reason at once, and "
-    "app/i18n.py select_locale reads `session` without a request: every refusal raised "
-    "outside a request (CLI, script, test) is 'Working outside of request context'",
-)
-
 UNDECIDED = [
     Status.SUBMITTED,
     Status.UNDER_REVIEW,
@@ -98,7 +87,6 @@ def last_event(notice):
     return events_of(notice.id)[-1]
 
 
-@REFUSAL_NEEDS_A_REQUEST
 def test_a_refusal_needs_no_request(people):
     """The operations are plain Python: outside any request (a CLI command, a script, a
     test) a refusal is an ActionRefused, not an error from translating its reason."""
@@ -141,7 +129,6 @@ def test_take_puts_the_notice_under_review_with_the_taker_as_handler(people):
     assert "taken" in kinds
 
 
-@REFUSAL_NEEDS_A_REQUEST
 @pytest.mark.parametrize("who", ["provider_a_user", "provider_a_admin", "administrator"])
 def test_only_reviewers_and_supervisors_take_notices(people, who):
     notice = notice_at(Status.SUBMITTED, people)
@@ -178,13 +165,11 @@ def test_reassigning_keeps_the_status(people, second_reviewer, status):
     assert notice.handler_id == second_reviewer.id
 
 
-@REFUSAL_NEEDS_A_REQUEST
 def test_a_reviewer_may_not_assign(people, second_reviewer):
     notice = notice_at(Status.SUBMITTED, people)
     assert_refused(notice, lambda: assign(notice, people.reviewer, second_reviewer), NotPermitted)
 
 
-@REFUSAL_NEEDS_A_REQUEST
 @pytest.mark.parametrize("assignee", ["provider_a_user", "administrator", "inactive", None])
 def test_notices_go_only_to_active_review_staff(people, assignee):
     if assignee == "inactive":
@@ -231,14 +216,12 @@ def test_a_request_made_on_a_saturday_pauses_from_the_monday(people):
     assert request.paused_from == date(2026, 11, 30)
 
 
-@REFUSAL_NEEDS_A_REQUEST
 @pytest.mark.parametrize("comment", ["", "   \n "])
 def test_an_information_request_says_what_is_needed(people, comment):
     notice = notice_at(Status.UNDER_REVIEW, people)
     assert_refused(notice, lambda: request_info(notice, people.reviewer, comment=comment))
 
 
-@REFUSAL_NEEDS_A_REQUEST
 @pytest.mark.parametrize("days", [0, -1])
 def test_the_reply_by_date_lies_in_the_future(people, days):
     notice = notice_at(Status.UNDER_REVIEW, people)
@@ -251,7 +234,6 @@ def test_the_reply_by_date_lies_in_the_future(people, days):
     )
 
 
-@REFUSAL_NEEDS_A_REQUEST
 def test_only_the_handler_or_a_supervisor_requests_information(people, second_reviewer):
     notice = notice_at(Status.UNDER_REVIEW, people)
     assert_refused(notice, lambda: request_info(notice, second_reviewer), NotPermitted)
@@ -404,7 +386,6 @@ def test_an_answer_on_the_day_of_the_request_pauses_nothing(people):
     assert (notice.paused_business_days, notice.review_deadline) == (0, deadline)
 
 
-@REFUSAL_NEEDS_A_REQUEST
 @pytest.mark.parametrize("who", ["provider_b", "reviewer", "supervisor"])
 def test_only_the_provider_responds(people, who):
     notice = notice_at(Status.INFORMATION_REQUESTED, people)
@@ -417,7 +398,6 @@ def test_another_user_of_the_provider_may_respond(people):
     assert notice.status == Status.UNDER_REVIEW
 
 
-@REFUSAL_NEEDS_A_REQUEST
 @pytest.mark.parametrize("message", ["", "  "])
 def test_a_response_says_something(people, message):
     notice = notice_at(Status.INFORMATION_REQUESTED, people)
@@ -447,13 +427,11 @@ def test_the_handler_proposes_a_decision(people):
     )
 
 
-@REFUSAL_NEEDS_A_REQUEST
 def test_a_reviewer_who_is_not_the_handler_may_not_propose(people, second_reviewer):
     notice = notice_at(Status.UNDER_REVIEW, people)
     assert_refused(notice, lambda: propose(notice, second_reviewer), NotPermitted)
 
 
-@REFUSAL_NEEDS_A_REQUEST
 @pytest.mark.parametrize("reasons", ["", " "])
 def test_a_proposal_gives_its_reasons(people, reasons):
     notice = notice_at(Status.UNDER_REVIEW, people)
@@ -486,7 +464,6 @@ def test_a_different_supervisor_confirms(people, outcome, status):
     assert ops.pending_decision(notice) is None
 
 
-@REFUSAL_NEEDS_A_REQUEST
 def test_the_proposer_may_not_confirm_their_own_proposal_even_as_supervisor(
     people, second_supervisor
 ):
@@ -502,14 +479,12 @@ def test_the_proposer_may_not_confirm_their_own_proposal_even_as_supervisor(
     assert notice.status == Status.ACCEPTED
 
 
-@REFUSAL_NEEDS_A_REQUEST
 def test_a_reviewer_may_not_confirm_or_send_back(people, second_reviewer):
     notice = notice_at(Status.DECISION_PROPOSED, people)
     assert_refused(notice, lambda: confirm(notice, second_reviewer), NotPermitted)
     assert_refused(notice, lambda: send_back(notice, second_reviewer), NotPermitted)
 
 
-@REFUSAL_NEEDS_A_REQUEST
 @pytest.mark.parametrize("comment", ["", "  "])
 def test_sending_back_says_why(people, comment):
     notice = notice_at(Status.DECISION_PROPOSED, people)
@@ -570,7 +545,6 @@ def test_a_decided_or_withdrawn_notice_cannot_be_withdrawn(people, status):
     assert_refused(notice, lambda: withdraw(notice, people.provider_a_user))
 
 
-@REFUSAL_NEEDS_A_REQUEST
 @pytest.mark.parametrize("attempt", ["by staff", "by another provider", "without a reason"])
 def test_withdrawing_is_for_the_provider_with_a_reason(people, attempt):
     notice = notice_at(Status.UNDER_REVIEW, people)
@@ -609,10 +583,6 @@ REFUSED = [
         step,
         status,
         id=f"{step}-{status}",
-        # No open request or no pending decision: refused by a person check, with a reason.
-        marks=REFUSAL_NEEDS_A_REQUEST
-        if step in ("respond", "confirm_decision", "send_back")
-        else (),
     )
     for step in STEPS
     for status in Status
@@ -720,7 +690,6 @@ def test_internal_notes_are_staff_only_events(people):
     assert all(not e.internal for e in public)
 
 
-@REFUSAL_NEEDS_A_REQUEST
 @pytest.mark.parametrize("who", ["provider_a_user", "provider_a_admin"])
 def test_providers_write_no_internal_notes(people, who):
     notice = notice_at(Status.UNDER_REVIEW, people)
@@ -729,7 +698,6 @@ def test_providers_write_no_internal_notes(people, who):
     )
 
 
-@REFUSAL_NEEDS_A_REQUEST
 def test_an_empty_note_is_refused(people):
     notice = notice_at(Status.UNDER_REVIEW, people)
     assert_refused(notice, lambda: ops.add_internal_note(notice, people.reviewer, " \n"))

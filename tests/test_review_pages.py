@@ -204,12 +204,6 @@ def test_the_provider_sees_a_proposed_decision_as_under_review(provider, people)
     assert "Decision proposed" not in summary
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: templates/filing/show.html lists every non-internal event, so the provider's "
-    "timeline shows 'Decision proposed' with the unconfirmed reasons and a send-back's "
-    "comment, while the status face deliberately shows decision_proposed as 'under review'",
-)
 def test_the_maker_checker_exchange_stays_with_staff_until_confirmed(provider, people):
     notice = notice_at(Status.UNDER_REVIEW, people)
     propose(notice, people.reviewer, outcome="return", reasons="Draft reasons R-1.")

@@ -116,7 +116,9 @@ class TransitionRefused(Exception):
     """An action that the notice's status does not allow; `reason` says why."""
 
     def __init__(self, action: Action, status: Status, reason=None):
-        super().__init__(reason or f"{action.value} is not allowed from {status}")
+        # `reason` may be a lazy translation: keep it unrendered (no truthiness test,
+        # no str()) so that raising works outside a request, in any language.
+        super().__init__(f"{action.value} is not allowed from {status}")
         self.action = action
         self.status = status
         # A message for people, in their language; None means "not in this status",
@@ -128,7 +130,7 @@ class NotPermitted(Exception):
     """The status allows the action, but not for this person (answered with 403)."""
 
     def __init__(self, action: Action, reason):
-        super().__init__(str(reason))
+        super().__init__(f"{action.value} is not permitted for this person")
         self.action = action
         self.reason = reason
 

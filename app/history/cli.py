@@ -20,16 +20,22 @@ def verify():
         .execution_options(yield_per=2000)
     )
     chains = checked = 0
-    for notice_id, chain in groupby(events, key=lambda event: event.notice_id):
-        chain = list(chain)
-        broken = first_break(chain)
-        if broken is not None:
-            click.echo(
-                f"BROKEN: notice {notice_id}, event id {broken.id} "
-                f"(sequence {broken.sequence}, action {broken.action})",
-                err=True,
-            )
-            raise SystemExit(1)
-        chains += 1
-        checked += len(chain)
+    broken = None
+    try:
+        for _notice_id, chain in groupby(events, key=lambda event: event.notice_id):
+            chain = list(chain)
+            broken = first_break(chain)
+            if broken is not None:
+                break
+            chains += 1
+            checked += len(chain)
+    finally:
+        events.close()  # a server-side cursor on PostgreSQL
+    if broken is not None:
+        click.echo(
+            f"BROKEN: notice {broken.notice_id}, event id {broken.id} "
+            f"(sequence {broken.sequence}, action {broken.action})",
+            err=True,
+        )
+        raise SystemExit(1)
     click.echo(f"ok: {checked} events in {chains} chains verified")

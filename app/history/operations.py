@@ -41,10 +41,17 @@ def record_event(
     return event
 
 
+# Staff's own steps: notes, and the maker-checker exchange before a decision is final
+# (the provider sees "under review" until it is confirmed).
+STAFF_ONLY_ACTIONS = ("note", "propose_decision", "send_back")
+
+
 def events_for(notice, *, include_internal: bool):
     query = select(NoticeEvent).where(NoticeEvent.notice_id == notice.id)
     if not include_internal:
-        query = query.where(NoticeEvent.internal.is_(False))
+        query = query.where(
+            NoticeEvent.internal.is_(False), NoticeEvent.action.not_in(STAFF_ONLY_ACTIONS)
+        )
     return db.session.scalars(query.order_by(NoticeEvent.sequence)).all()
 
 

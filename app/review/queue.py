@@ -144,8 +144,11 @@ def decode_cursor(cursor: str, sort: Sort):
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value, notice_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        return sort.parse(value), int(notice_id)
-    except (ValueError, TypeError, json.JSONDecodeError):
+        notice_id = int(notice_id)
+        if not 0 <= notice_id < 2**31:  # ids are INTEGER columns
+            return None
+        return sort.parse(value), notice_id
+    except (ValueError, TypeError, OverflowError, json.JSONDecodeError):
         return None
 
 

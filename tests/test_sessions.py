@@ -1,0 +1,72 @@
+"""Server-side sign-in sessions and the headers every response carries."""
+
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from app.accounts.sessions import SignInSession
+from app.extensions import db
+from app.models import utcnow
+
+
+def _age_sessions(**columns):
+    db.session.execute(update(SignInSession).values(**columns))
+    db.session.commit()
+
+
+def test_a_copied_cookie_is_refused_after_sign_out(app, client, auth, people):
+    auth.login(client, people.reviewer)
+    cookie = client.get_cookie("session").value
+    assert client.get("/review/").status_code == 200
+
+    client.post("/logout")
+    thief = app.test_client()
+    thief.set_cookie("session", cookie)
+    replay = thief.get("/review/")
+    assert replay.status_code == 302
+    assert "/login" in replay.location
+
+
+def test_an_idle_session_ends(client, auth, people):
+    auth.login(client, people.reviewer)
+    _age_sessions(last_seen_at=utcnow() - timedelta(minutes=31))
+    assert client.get("/review/").status_code == 302
+
+
+def test_a_session_ends_after_the_absolute_limit_even_when_busy(client, auth, people):
+    auth.login(client, people.reviewer)
+    _age_sessions(created_at=utcnow() - timedelta(hours=12, minutes=1), last_seen_at=utcnow())
+    assert client.get("/review/").status_code == 302
+
+
+def test_staying_signed_in_restarts_the_idle_clock(client, auth, people):
+    auth.login(client, people.reviewer)
+    _age_sessions(last_seen_at=utcnow() - timedelta(minutes=29))
+    response = client.post("/session/extend")
+    assert response.status_code == 200
+    assert response.get_json()["idle_seconds"] == 30 * 60
+    _age_sessions(last_seen_at=utcnow() - timedelta(minutes=5))
+    assert client.get("/review/").status_code == 200
+
+
+def test_other_sessions_survive_one_sign_out(app, client, auth, people):
+    other = app.test_client()
+    auth.login(client, people.reviewer)
+    auth.login(other, people.reviewer)
+    client.post("/logout")
+    assert other.get("/review/").status_code == 200
+
+
+def test_every_response_carries_the_security_headers(client, auth, people):
+    for response in (
+        client.get("/login"),
+        client.get("/no-such-page"),
+        client.get("/register.csv", buffered=True),
+    ):
+        headers = response.headers
+        assert "default-src 'self'" in headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"]
+    auth.login(client, people.provider_a_user)
+    assert client.get("/notices/").headers["Cache-Control"] == "no-store"

@@ -10,7 +10,7 @@ from ..accounts.models import Organisation, OrganisationKind
 from ..domain import calendar
 from . import forms
 from .models import Notice, NoticeType
-from .sections import BY_KEY, SECTIONS
+from .sections import BY_KEY, SECTIONS, SECURITY_FIELDS
 
 MISSING = _l("This is required before you submit.")
 
@@ -163,25 +163,12 @@ def _system(check, notice, discontinuation):
         check.add("system", "category_other")
 
 
+# Every security answer is required, except the HSM level (required for HSM signing only).
+REQUIRED_SECURITY = tuple(name for name in SECURITY_FIELDS if name != "hsm_certification")
+
+
 def _security(check, notice):
-    check.require(
-        "security",
-        notice,
-        "hot_wallet_percent",
-        "signing_scheme",
-        "signing_threshold_m",
-        "signing_threshold_n",
-        "access_controls",
-        "fisc_compliance",
-        "pentest_date",
-        "pentest_tester",
-        "incident_contact",
-        "incident_client_hours",
-        "incident_fsa_hours",
-        "personnel_security",
-        "rto_minutes",
-        "rpo_minutes",
-    )
+    check.require("security", notice, *REQUIRED_SECURITY)
     m, n = notice.signing_threshold_m, notice.signing_threshold_n
     if m is not None and n is not None and m > n:
         check.add(

@@ -13,46 +13,43 @@ class Section:
     fields: tuple[str, ...] = ()
 
 
+# The notice's own columns per section, shared by the progress list and the snapshot.
+SYSTEM_FIELDS = (
+    "system_name",
+    "system_version",
+    "categories",
+    "category_other",
+    "delivery_model",
+    "hosting_provider",
+    "data_countries",
+    "key_countries",
+    "supported_assets",
+    "description",
+)
+SECURITY_FIELDS = (
+    "hot_wallet_percent",
+    "signing_scheme",
+    "signing_threshold_m",
+    "signing_threshold_n",
+    "hsm_certification",
+    "access_controls",
+    "fisc_compliance",
+    "pentest_date",
+    "pentest_tester",
+    "incident_contact",
+    "incident_client_hours",
+    "incident_fsa_hours",
+    "personnel_security",
+    "rto_minutes",
+    "rpo_minutes",
+)
+
 SECTIONS = (
     Section("provider", _l("Provider")),
     Section("notice", _l("Notice"), ("planned_date", "refers_to_id")),
-    Section(
-        "system",
-        _l("System"),
-        (
-            "system_name",
-            "system_version",
-            "categories",
-            "delivery_model",
-            "hosting_provider",
-            "data_countries",
-            "key_countries",
-            "supported_assets",
-            "description",
-        ),
-    ),
+    Section("system", _l("System"), SYSTEM_FIELDS),
     Section("clients", _l("Clients")),
-    Section(
-        "security",
-        _l("Security and risk management"),
-        (
-            "hot_wallet_percent",
-            "signing_scheme",
-            "signing_threshold_m",
-            "signing_threshold_n",
-            "hsm_certification",
-            "access_controls",
-            "fisc_compliance",
-            "pentest_date",
-            "pentest_tester",
-            "incident_contact",
-            "incident_client_hours",
-            "incident_fsa_hours",
-            "personnel_security",
-            "rto_minutes",
-            "rpo_minutes",
-        ),
-    ),
+    Section("security", _l("Security and risk management"), SECURITY_FIELDS),
     Section("attachments", _l("Attachments")),
     Section("declaration", _l("Declaration"), ("declarant_name", "declarant_title")),
 )

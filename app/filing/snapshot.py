@@ -1,54 +1,10 @@
 """The immutable record of what was filed: plain values, canonical JSON."""
 
+from ..accounts.operations import PROFILE_FIELDS as PROVIDER_FIELDS
 from ..domain.calendar import to_jst
+from .sections import SECURITY_FIELDS, SYSTEM_FIELDS
 
 SNAPSHOT_SCHEMA = 1
-
-PROVIDER_FIELDS = (
-    "kind",
-    "name_ja",
-    "name_en",
-    "corporate_number",
-    "country",
-    "lei",
-    "postal_code",
-    "address",
-    "representative_name",
-    "representative_title",
-    "contact_name",
-    "contact_department",
-    "contact_email",
-    "contact_phone",
-)
-SYSTEM_FIELDS = (
-    "system_name",
-    "system_version",
-    "categories",
-    "category_other",
-    "delivery_model",
-    "hosting_provider",
-    "data_countries",
-    "key_countries",
-    "supported_assets",
-    "description",
-)
-SECURITY_FIELDS = (
-    "hot_wallet_percent",
-    "signing_scheme",
-    "signing_threshold_m",
-    "signing_threshold_n",
-    "hsm_certification",
-    "access_controls",
-    "fisc_compliance",
-    "pentest_date",
-    "pentest_tester",
-    "incident_contact",
-    "incident_client_hours",
-    "incident_fsa_hours",
-    "personnel_security",
-    "rto_minutes",
-    "rpo_minutes",
-)
 
 
 def _value(value):

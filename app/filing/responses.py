@@ -52,12 +52,10 @@ def respond(notice_id):
     except TransitionRefused as refused:
         db.session.rollback()
         return render_template(
-            "filing/refused.html", notice=own_notice(notice_id), reason=refusal(refused)
+            "core/refused.html", notice=own_notice(notice_id), reason=refusal(refused)
         ), 409
     except StaleNotice as stale:
-        return render_template(
-            "filing/refused.html", notice=own_notice(notice_id), stale=stale
-        ), 409
+        return render_template("core/refused.html", notice=own_notice(notice_id), stale=stale), 409
     db.session.commit()
     flash(_("Your response is sent. The review continues."), "success")
     return redirect(url_for("filing.show", notice_id=notice.id), code=303)

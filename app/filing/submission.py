@@ -135,13 +135,13 @@ def withdraw(notice_id):
             )
         except TransitionRefused:
             return render_template(
-                "filing/refused.html",
+                "core/refused.html",
                 notice=notice,
                 reason=_("This notice can no longer be withdrawn."),
             ), 409
         except StaleNotice as stale:
             return render_template(
-                "filing/refused.html", notice=own_notice(notice_id), stale=stale
+                "core/refused.html", notice=own_notice(notice_id), stale=stale
             ), 409
         db.session.commit()
         flash(_("The notice is withdrawn."), "success")

@@ -63,7 +63,8 @@ def ensure_current(notice: Notice, expected_version: int) -> None:
 def last_event(notice_id: int) -> NoticeEvent | None:
     return db.session.scalar(
         select(NoticeEvent)
-        .where(NoticeEvent.notice_id == notice_id)
+        # Notes change nothing a form was rendered from, and are staff-only.
+        .where(NoticeEvent.notice_id == notice_id, NoticeEvent.internal.is_(False))
         .order_by(NoticeEvent.sequence.desc())
         .limit(1)
     )

@@ -114,11 +114,11 @@ def view_for(name):
         except TransitionRefused as refused:
             db.session.rollback()
             return render_template(
-                "review/refused.html", notice=staff_notice(notice_id), reason=refusal(refused)
+                "core/refused.html", notice=staff_notice(notice_id), reason=refusal(refused)
             ), 409
         except StaleNotice as stale:
             return render_template(
-                "review/refused.html", notice=staff_notice(notice_id), stale=stale
+                "core/refused.html", notice=staff_notice(notice_id), stale=stale
             ), 409
         db.session.commit()
         flash(DONE[name](), "success")

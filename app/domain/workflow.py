@@ -111,6 +111,16 @@ FINAL = frozenset({Status.ACCEPTED, Status.RETURNED, Status.WITHDRAWN})
 # Statuses in which the review clock runs.
 CLOCK_RUNNING = frozenset({Status.SUBMITTED, Status.UNDER_REVIEW, Status.DECISION_PROPOSED})
 
+# Filed and not yet decided or withdrawn: the review queue's default tab. A partial index
+# on notices (see filing.models) holds exactly these rows, in deadline order.
+OPEN = (
+    Status.SUBMITTED,
+    Status.UNDER_REVIEW,
+    Status.INFORMATION_REQUESTED,
+    Status.DECISION_PROPOSED,
+)
+OPEN_PREDICATE = "status IN ({})".format(", ".join(f"'{s.value}'" for s in OPEN))
+
 
 class TransitionRefused(Exception):
     """An action that the notice's status does not allow; `reason` says why."""

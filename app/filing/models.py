@@ -11,11 +11,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organisation, User, enum_column
-from ..domain.workflow import Status
+from ..domain.workflow import OPEN_PREDICATE, Status
 from ..extensions import db
 from ..models import UTCDateTime, utcnow
 
@@ -181,6 +182,15 @@ class Notice(db.Model):
         Index("ix_notices_submitted_at", "submitted_at", "id"),
         Index("ix_notices_handler_status", "handler_id", "status"),
         Index("ix_notices_status_decided", "status", "decided_at", "id"),
+        # The open notices only, in deadline order: the queue's default page reads the
+        # first rows of this instead of skipping every decided notice.
+        Index(
+            "ix_notices_open_deadline",
+            "review_deadline",
+            "id",
+            postgresql_where=text(OPEN_PREDICATE),
+            sqlite_where=text(OPEN_PREDICATE),
+        ),
     )
 
     @property

@@ -6,6 +6,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User, enum_column
+from ..domain.workflow import Status
 from ..extensions import db
 from ..filing.models import Notice
 from ..models import UTCDateTime, utcnow
@@ -75,3 +76,21 @@ class Decision(db.Model):
         ),
         Index("ix_decisions_notice", "notice_id", "id"),
     )
+
+
+class NoticeStatusCount(db.Model):
+    """How many notices are in each filed status, so the queue's tabs never count the table.
+
+    Kept by database triggers on ``notices`` (migration b7c1d2e3f4a5): every insert,
+    delete and status change moves one count in the same transaction, on SQLite and
+    PostgreSQL alike, so bulk loads and every code path are covered. Drafts have no
+    row, so creating and editing drafts never waits on these rows. A transaction that
+    changes a status holds its counter rows until it commits; the filing and decision
+    transactions are already serialised per year by the receipt counter.
+    """
+
+    __tablename__ = "notice_status_counts"
+    __table_args__ = (CheckConstraint("count >= 0", name="count_not_negative"),)
+
+    status: Mapped[Status] = mapped_column(enum_column(Status, "notice_status"), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)

@@ -10,13 +10,13 @@ from ..domain import calendar
 from ..domain.workflow import CLOCK_RUNNING, Status
 from ..extensions import db
 from ..filing.models import Notice
-from .queue import OPEN, status_counts
+from .queue import OPEN, status_counts, status_in
 
 
 def collect(today: date) -> dict:
     overdue = db.session.scalars(
         select(Notice)
-        .where(Notice.status.in_(list(CLOCK_RUNNING)), Notice.review_deadline < today)
+        .where(status_in(CLOCK_RUNNING), Notice.review_deadline < today)
         .order_by(Notice.review_deadline, Notice.id)
         .limit(100)
     ).all()
@@ -35,7 +35,7 @@ def collect(today: date) -> dict:
     load = db.session.execute(
         select(User.name, func.count(Notice.id))
         .join(Notice, Notice.handler_id == User.id)
-        .where(Notice.status.in_(list(OPEN)))
+        .where(status_in(OPEN))
         .group_by(User.id, User.name)
         .order_by(func.count(Notice.id).desc())
     ).all()

@@ -553,3 +553,30 @@ def test_the_default_page_reads_the_open_notices_index(reviewer, people):
             plan = connection.exec_driver_sql("EXPLAIN " + statement, parameters)
         text = "\n".join(str(row[-1]) for row in plan)
     assert "ix_notices_open_deadline" in text, text
+
+
+def test_a_search_looks_up_providers_first_so_the_notices_condition_stays_indexable(
+    reviewer, people
+):
+    seed(people, [people.reviewer], 5)
+    with capturing_statements() as seen:
+        reviewer.get("/review/", query_string={"status": "all", "q": "Vaultline"})
+    statement = next(s for s, _ in seen if "FROM notices" in s)
+    where = statement.split("WHERE", 1)[1]
+    assert "organisations.name_ja" not in where
+    assert "notices.organisation_id IN (" in statement
+
+
+@pytest.mark.skipif(BACKEND != "postgresql", reason="trigram indexes exist on PostgreSQL only")
+def test_the_search_columns_have_trigram_indexes(app):
+    """With sequential scans ruled out, a contains-search of both columns is answered by
+    their trigram indexes (on a table this small the planner would otherwise read it)."""
+    with db.engine.connect() as connection:
+        connection.exec_driver_sql("SET enable_seqscan = off")
+        plan = connection.exec_driver_sql(
+            "EXPLAIN SELECT id FROM notices "
+            "WHERE receipt_number ILIKE '%%Vault%%' OR system_name ILIKE '%%Vault%%'"
+        )
+        text = "\n".join(str(row[0]) for row in plan)
+    assert "ix_notices_receipt_number_trgm" in text, text
+    assert "ix_notices_system_name_trgm" in text, text

@@ -178,6 +178,8 @@ class Notice(db.Model):
             name="hot_wallet_percent_range",
         ),
         Index("ix_notices_organisation_status", "organisation_id", "status"),
+        # The provider's dashboard: its own notices, most recently changed first.
+        Index("ix_notices_organisation_updated", "organisation_id", "updated_at", "id"),
         Index("ix_notices_status_deadline", "status", "review_deadline", "id"),
         Index("ix_notices_submitted_at", "submitted_at", "id"),
         Index("ix_notices_handler_status", "handler_id", "status"),

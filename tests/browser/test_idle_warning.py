@@ -1,0 +1,54 @@
+"""Two minutes before the idle timeout the page warns, in the reader's language, moves focus
+to "Stay signed in", and that button restarts the server's idle clock.
+
+The browser's clock is Playwright's (installed before the first page), so half an hour of
+inactivity passes in an instant; the server side of the timeout is tests/test_sessions.py.
+"""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser import flows
+from tests.browser.pages import Person, Translator
+
+pytestmark = pytest.mark.browser
+
+IDLE_MINUTES = 30  # the default SESSION_IDLE_MINUTES, which the live server keeps
+
+
+@pytest.mark.parametrize("lang", ["ja"])
+def test_the_idle_warning_comes_two_minutes_early_and_staying_extends_the_session(
+    open_context, audit, unique, lang
+):
+    _ = Translator(lang)
+    context = open_context(lang)
+    context.clock.install()
+    provider = Person(context, lang, audit)
+    flows.register(provider, flows.organisation(unique, lang))
+    page = provider.page
+    warning = page.get_by_role("alertdialog", name=_("You will be signed out soon"))
+    stay = page.get_by_role("button", name=_("Stay signed in"))
+
+    # Just before the warning's time: nothing yet.
+    page.clock.fast_forward(f"{IDLE_MINUTES - 2 - 1}:00")
+    expect(warning).to_be_hidden()
+    # Two minutes before the timeout it appears, and focus is on the way out of it.
+    page.clock.fast_forward("01:05")
+    expect(warning).to_be_visible()
+    expect(stay).to_be_focused()
+
+    # Enter on the focused button asks the server to restart the idle clock.
+    with page.expect_response(lambda r: r.url.endswith("/session/extend")) as extended:
+        page.keyboard.press("Enter")
+    assert extended.value.status == 200
+    assert extended.value.json()["idle_seconds"] == IDLE_MINUTES * 60
+    expect(warning).to_be_hidden()
+
+    # The warning is scheduled afresh from the extension, and the session is alive.
+    page.clock.fast_forward(f"{IDLE_MINUTES - 2 - 1}:00")
+    expect(warning).to_be_hidden()
+    page.clock.fast_forward("01:05")
+    expect(warning).to_be_visible()
+    provider.open("/notices/")
+    expect(page.get_by_role("heading", level=1)).not_to_have_text(_("Sign in"))
+    audit.assert_clean()

@@ -54,6 +54,10 @@ class Report:
         return [p.key for p in self.problems if p.kind == ORPHAN]
 
 
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 def verify(
     storage: Storage,
     references: Iterable[Reference],
@@ -81,7 +85,7 @@ def verify(
                 report.problems += [Problem(MISSING, key, r, "no stored object") for r in refs]
             continue
         report.hashed += 1
-        actual = hashlib.sha256(data).hexdigest()
+        actual = sha256_of(data)
         for ref in refs:
             if (len(data), actual) != (ref.size, ref.sha256):
                 detail = (

@@ -250,3 +250,34 @@ def test_the_postgresql_clients_are_installed(service_unavailable):
         if shutil.which(name) is None:
             service_unavailable(f"{name} is not installed (postgresql-client)")
         assert Path(shutil.which(name)).is_file()
+
+
+def test_a_target_storage_with_files_is_refused_unless_forced(app, backup, empty_target):
+    target = empty_target()
+    with target.app_context():
+        stray = storage().put(b"someone else's file")
+    refused = restore(target, backup)
+    assert refused.exit_code == 1
+    assert "the target storage already holds files" in refused.output
+    with target.app_context():
+        assert list(storage().keys()) == [stray.key]
+        db.session.remove()
+    assert restore(target, backup, "--force").exit_code == 0
+
+
+def test_a_backup_reads_the_files_from_s3(app, people, runner, s3_settings, tmp_path, empty_target):
+    app.config.update(s3_settings)
+    app.extensions.pop("registry_storage", None)  # built again from the settings
+    notice = submitted_notice(people.provider_a_user)
+    db.session.commit()
+    key = notice.attachments[0].storage_key
+    assert storage().bucket == s3_settings["S3_BUCKET"]
+    original = storage().get(key)
+
+    result = runner.invoke(args=["backup", "create", str(tmp_path / "backup")])
+    assert result.exit_code == 0, result.output
+    target = empty_target()
+    assert restore(target, tmp_path / "backup").exit_code == 0
+    with target.app_context():
+        assert storage().get(key) == original
+        db.session.remove()

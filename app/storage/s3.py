@@ -50,7 +50,12 @@ class S3Storage:
                 "s3",
                 endpoint_url=endpoint_url,
                 region_name=region,
-                config=Config(s3={"addressing_style": style}, retries={"mode": "standard"}),
+                # A short connect timeout: /readyz must answer before the balancer gives up.
+                config=Config(
+                    s3={"addressing_style": style},
+                    retries={"mode": "standard"},
+                    connect_timeout=5,
+                ),
             )
         self.client = client
 

@@ -42,14 +42,16 @@ def backup(filed, runner, tmp_path):
 
 
 @pytest.fixture
-def empty_target(make_app, database_factory, tmp_path):
-    """An app on a new, empty database (created for this test) and a new storage folder."""
+def empty_target(make_app, database_factory, migrations, tmp_path):
+    """An app on a new, empty database (created for this test; ``migrated``: with the
+    tables, as `flask db upgrade` leaves it) and a new storage folder."""
 
-    def make(**settings):
+    def make(migrated=False, **settings):
+        url = database_factory.create()
+        if migrated:
+            migrations.upgrade(url)
         return make_app(
-            SQLALCHEMY_DATABASE_URI=database_factory.create(),
-            STORAGE_PATH=str(tmp_path / "restored-files"),
-            **settings,
+            SQLALCHEMY_DATABASE_URI=url, STORAGE_PATH=str(tmp_path / "restored-files"), **settings
         )
 
     return make
@@ -175,46 +177,40 @@ def test_a_damaged_file_is_refused_before_anything_changes(app, backup, empty_ta
     key = json.loads((backup / "manifest.json").read_text())["files"][0]["key"]
     stored = backup / "files" / key[:2] / key
     stored.write_bytes(stored.read_bytes().replace(b"%%EOF", b"%%EOX"))
-    target = empty_target()
-    target.test_cli_runner().invoke(args=["db", "upgrade"])
+    target = empty_target(migrated=True)
     assert_refused(target, backup, f"file {key} does not match the manifest")
 
 
 def test_a_missing_file_is_refused(app, backup, empty_target):
     key = json.loads((backup / "manifest.json").read_text())["files"][0]["key"]
     (backup / "files" / key[:2] / key).unlink()
-    target = empty_target()
-    target.test_cli_runner().invoke(args=["db", "upgrade"])
+    target = empty_target(migrated=True)
     assert_refused(target, backup, f"file {key} is listed in the manifest but missing")
 
 
 def test_a_damaged_database_dump_is_refused(app, backup, empty_target):
     with (backup / DUMP_FILE).open("ab") as fh:
         fh.write(b"\0")
-    target = empty_target()
-    target.test_cli_runner().invoke(args=["db", "upgrade"])
+    target = empty_target(migrated=True)
     assert_refused(target, backup, "does not match the manifest")
 
 
 def test_another_database_kind_is_refused(app, backup, empty_target):
     other = {"sqlite": "postgresql", "postgresql": "sqlite"}[BACKEND]
     edit_manifest(backup, lambda m: m["database"].update(kind=other))
-    target = empty_target()
-    target.test_cli_runner().invoke(args=["db", "upgrade"])
+    target = empty_target(migrated=True)
     assert_refused(target, backup, f"the backup holds a {other} database")
 
 
 def test_an_unknown_revision_is_refused(app, backup, empty_target):
     edit_manifest(backup, lambda m: m["database"].update(alembic_revision="ffffffffffff"))
-    target = empty_target()
-    target.test_cli_runner().invoke(args=["db", "upgrade"])
+    target = empty_target(migrated=True)
     assert_refused(target, backup, "revision ffffffffffff, which this version")
 
 
 def test_an_unfinished_backup_is_refused(app, backup, empty_target):
     (backup / "manifest.json").unlink()
-    target = empty_target()
-    target.test_cli_runner().invoke(args=["db", "upgrade"])
+    target = empty_target(migrated=True)
     assert_refused(target, backup, "has no manifest.json")
 
 
@@ -280,4 +276,14 @@ def test_a_backup_reads_the_files_from_s3(app, people, runner, s3_settings, tmp_
     assert restore(target, tmp_path / "backup").exit_code == 0
     with target.app_context():
         assert storage().get(key) == original
+        db.session.remove()
+
+
+def test_a_migrated_empty_database_is_a_fine_target(app, backup, empty_target):
+    original = snapshot()
+    target = empty_target(migrated=True)
+    result = restore(target, backup)
+    assert result.exit_code == 0, result.output
+    with target.app_context():
+        assert snapshot() == original
         db.session.remove()

@@ -75,11 +75,15 @@ def register_blueprints(app):
 
 def register_commands(app):
     from .accounts.cli import users_cli
+    from .backup.cli import backup_cli
     from .demo.cli import demo_cli
     from .history.cli import audit_cli
     from .mail.cli import mail_cli
+    from .storage.cli import storage_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(backup_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(storage_cli)

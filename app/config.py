@@ -9,6 +9,10 @@ ENV_SETTINGS = (
     "SECRET_KEY",
     "STORAGE_PATH",
     "STORAGE_BACKEND",
+    "S3_BUCKET",
+    "S3_ENDPOINT_URL",
+    "S3_REGION",
+    "S3_PREFIX",
     "MAIL_SERVER",
     "REDIS_URL",
     "ISSUER_NAME",
@@ -61,6 +65,12 @@ class Defaults:
     SESSION_ABSOLUTE_HOURS = 12
     STORAGE_BACKEND = "local"
     STORAGE_PATH = None  # instance/files
+    # STORAGE_BACKEND = "s3": the bucket, and for S3-compatible servers their address.
+    # Credentials come from the standard AWS_* environment variables (or a role), never here.
+    S3_BUCKET = ""
+    S3_ENDPOINT_URL = ""
+    S3_REGION = ""
+    S3_PREFIX = ""  # e.g. "registry/" to share a bucket
     EXCHANGE_REGISTER_PATH = None  # the shipped sample list
     ISSUER_NAME = "金融庁（デモ） / Financial Services Agency (demonstration)"
     DEMO = True

@@ -59,6 +59,8 @@ from app.accounts.models import Role
 from app.extensions import db
 from tests.factories import PASSWORD, make_organisation, make_user
 
+pytest_plugins = ("tests.s3_server",)
+
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "migrations"
 BACKENDS = ("sqlite", "postgresql")

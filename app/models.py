@@ -12,3 +12,8 @@ def utcnow() -> datetime:
 def UTCDateTime() -> DateTime:  # noqa: N802 - reads like the column type it makes
     """Timezone-aware in PostgreSQL; SQLite hands back naive values, which are UTC."""
     return DateTime(timezone=True)
+
+
+# Tables whose rows the migrations themselves write (the status counters): a database that
+# is only migrated has them, so "empty" means no rows in any other table.
+SCHEMA_TABLES = frozenset({"notice_status_counts"})

@@ -57,6 +57,7 @@ from app import config as app_config
 from app import create_app
 from app.accounts.models import Role
 from app.extensions import db
+from app.models import SCHEMA_TABLES
 from tests.factories import PASSWORD, make_organisation, make_user
 
 pytest_plugins = ("tests.s3_server",)
@@ -253,6 +254,7 @@ def database_url(database_factory, tmp_path_factory) -> str:
 
 # Tables whose rows belong to the schema, not to a test: set back, never emptied.
 RESET = {"notice_status_counts": "UPDATE notice_status_counts SET count = 0"}
+assert set(RESET) == SCHEMA_TABLES
 
 
 def delete_all_rows():

@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.pool import NullPool
 
+from ..models import SCHEMA_TABLES
 from ..storage.references import Reference, references
 from .manifest import BackupError
 
@@ -112,13 +113,14 @@ def restore(engine: Engine, dump_file: Path) -> None:
 
 
 def is_empty(engine: Engine, metadata: MetaData) -> bool:
-    """No table of ours holds a row (a fresh database, or one only migrated, is empty)."""
+    """No table of ours holds a row (a fresh database, or one only migrated, is empty;
+    the rows the migrations write themselves do not count)."""
     with engine.connect() as connection:
         present = set(inspect(connection).get_table_names())
         return not any(
             connection.scalar(select(exists().select_from(table)))
             for table in metadata.sorted_tables
-            if table.name in present
+            if table.name in present and table.name not in SCHEMA_TABLES
         )
 
 

@@ -5,11 +5,12 @@ import secrets
 
 from flask import render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from ..domain.workflow import NotPermitted, TransitionRefused
 from ..extensions import db
 from ..labels import refusal
+from . import hosts
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,11 @@ def register_error_handlers(app):
             ),
             code,
         )
+
+    @app.errorhandler(SecurityError)
+    def _untrusted_host(error: SecurityError):
+        hosts.bind_urls_to_a_trusted_host(app)
+        return _http_error(error)
 
     @app.errorhandler(CSRFError)
     def _expired_form(error: CSRFError):

@@ -18,6 +18,9 @@ def create_app(test_config=None) -> Flask:
     from . import config
 
     config.load(app, test_config)
+    from .core import logs
+
+    logs.init_app(app)
     import_models()
     register_extensions(app)
     register_blueprints(app)

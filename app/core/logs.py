@@ -98,8 +98,10 @@ def init_app(app):
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(SafeFormatter())
         root.addHandler(handler)
-        if root.level > logging.INFO:
-            root.setLevel(logging.INFO)
+    # The registry's own INFO lines; libraries stay at the root's level (WARNING).
+    registry = logging.getLogger("app")
+    if registry.level == logging.NOTSET:
+        registry.setLevel(logging.INFO)
 
 
 def refusal(code: int, reason: str) -> None:

@@ -7,6 +7,7 @@
 #   make test    lint, then the whole test suite on SQLite and on PostgreSQL
 #                (also installs the browser tests' tools: Chromium, Java, axe, vnu)
 #   make lint    ruff check, ruff format --check, bandit (medium severity and up)
+#   make security  bandit, then sqlmap (scripts/sqlmap-check.sh) against the queue and register
 #   make format  let ruff fix imports and formatting
 
 SHELL := /bin/bash
@@ -22,7 +23,7 @@ PORT := 5000
 export FLASK_APP := wsgi.py
 export FLASK_DEBUG := 0
 
-.PHONY: help setup system-packages venv translations browser-tools run test lint format
+.PHONY: help setup system-packages venv translations browser-tools run test lint format security
 
 help:
 	@sed -n 's/^#   //p' $(MAKEFILE_LIST)
@@ -67,6 +68,10 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BANDIT)
+
+security: venv translations
+	$(BANDIT)
+	@scripts/sqlmap-check.sh
 
 format: venv
 	$(BIN)/ruff check --fix --select I .

@@ -397,3 +397,48 @@ def test_an_upload_killed_after_its_commit_is_complete(app, people, draft):
 
     assert len(picture(draft.id)["attachments"]) == len(before["attachments"]) + 1
     assert unreferenced() == set()
+
+
+# --- the provider's response to an information request, with files --------------------
+
+
+@pytest.mark.parametrize("failure", sorted(FAILURES))
+@pytest.mark.parametrize("step", ["second file refused", "commit"])
+def test_a_response_failing_after_its_files_are_stored_keeps_none_of_them(
+    app, client, auth, people, monkeypatch, step, failure
+):
+    from tests.review_helpers import notice_at
+
+    notice = notice_at("information_requested", people)
+    auth.login(client, people.provider_a_user)
+    before = {**picture(notice.id), "status": "information_requested"}
+    error = FAILURES[failure]()
+    with monkeypatch.context() as patch:
+        if step == "commit":
+            fail_commit(patch, error)
+        else:
+            stored = []
+            original = LocalStorage.put
+
+            def put(self, data):
+                if stored:
+                    raise error  # the first file is stored; the second finds the disk full
+                result = original(self, data)
+                stored.append(result.key)
+                return result
+
+            patch.setattr(LocalStorage, "put", put)
+        response = client.post(
+            f"/notices/{notice.id}/respond",
+            data={
+                "message": "The reports are attached.",
+                "category": "security_assessment",
+                "version": before["version"],
+                "files": [(io.BytesIO(minimal_pdf()), f"report-{n}.pdf") for n in (1, 2)],
+            },
+            content_type="multipart/form-data",
+        )
+
+    assert_error_page(response)
+    assert picture(notice.id) == before
+    assert unreferenced() == set()

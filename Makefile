@@ -6,7 +6,8 @@
 #   make run     migrate the local database, load demo data, serve on 127.0.0.1:5000
 #   make test    lint, then the whole test suite on SQLite and on PostgreSQL
 #                (also installs the browser tests' tools: Chromium, Java, axe, vnu)
-#   make lint    ruff check and ruff format --check
+#   make lint    ruff check, ruff format --check, bandit (medium severity and up)
+#   make security  bandit, then sqlmap (scripts/sqlmap-check.sh) against the queue and register
 #   make format  let ruff fix imports and formatting
 
 SHELL := /bin/bash
@@ -22,7 +23,7 @@ PORT := 5000
 export FLASK_APP := wsgi.py
 export FLASK_DEBUG := 0
 
-.PHONY: help setup system-packages venv translations browser-tools run test lint format
+.PHONY: help setup system-packages venv translations browser-tools run test lint format security
 
 help:
 	@sed -n 's/^#   //p' $(MAKEFILE_LIST)
@@ -37,6 +38,10 @@ venv:
 
 translations: venv
 	@scripts/compile-translations.sh
+
+# Medium severity and up, every confidence level; an accepted finding carries
+# `# nosec Bxxx - reason` on its line.
+BANDIT := $(BIN)/bandit -q -r app bench -ll
 
 # Outside CI a machine without them still runs the rest (the browser tests skip).
 browser-tools:
@@ -56,11 +61,17 @@ test: setup browser-tools
 	@scripts/ensure-postgres.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BANDIT)
 	@scripts/test-both-databases.sh
 
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BANDIT)
+
+security: venv translations
+	$(BANDIT)
+	@scripts/sqlmap-check.sh
 
 format: venv
 	$(BIN)/ruff check --fix --select I .

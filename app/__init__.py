@@ -18,6 +18,9 @@ def create_app(test_config=None) -> Flask:
     from . import config
 
     config.load(app, test_config)
+    from .core import logs
+
+    logs.init_app(app)
     import_models()
     register_extensions(app)
     register_blueprints(app)
@@ -56,7 +59,7 @@ def register_extensions(app):
 def register_blueprints(app):
     from .accounts.blueprint import bp as accounts_bp
     from .acknowledgements.blueprint import bp as acknowledgements_bp
-    from .core import headers
+    from .core import headers, hosts
     from .core.blueprint import bp as core_bp
     from .core.errors import register_error_handlers
     from .filing.blueprint import bp as filing_bp
@@ -71,6 +74,7 @@ def register_blueprints(app):
     app.register_blueprint(acknowledgements_bp)
     register_error_handlers(app)
     headers.init_app(app)
+    hosts.init_app(app)
 
 
 def register_commands(app):

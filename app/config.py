@@ -3,6 +3,7 @@
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ENV_SETTINGS = (
     "DATABASE_URL",
@@ -24,6 +25,7 @@ ENV_SETTINGS = (
     "MAIL_USERNAME",
     "MAIL_PASSWORD",
     "MAIL_LOG_PATH",
+    "TRUSTED_HOSTS",
 )
 INT_SETTINGS = (
     "REVIEW_BUSINESS_DAYS",
@@ -94,6 +96,11 @@ class Defaults:
     PASSWORD_HASH = "scrypt"  # noqa: S105 - the name of a hash method, not a password
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # Host names (and ".example.jp" for every subdomain) that requests may name in their
+    # Host header; any other gets 400. From the environment: comma-separated. None (the
+    # default outside production) accepts any host; production without it accepts only
+    # the host of PUBLIC_BASE_URL.
+    TRUSTED_HOSTS = None
 
 
 def load(app, test_config=None):
@@ -125,7 +132,17 @@ def load(app, test_config=None):
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
         app.config["SESSION_COOKIE_NAME"] = "__Host-session"
+    _trusted_hosts(app)
     _secret_key(app, instance)
+
+
+def _trusted_hosts(app):
+    hosts = app.config.get("TRUSTED_HOSTS")
+    if isinstance(hosts, str):
+        hosts = [host.strip() for host in hosts.split(",") if host.strip()] or None
+    if hosts is None and app.config["ENV"] == "production":
+        hosts = [urlsplit(app.config["PUBLIC_BASE_URL"]).hostname]
+    app.config["TRUSTED_HOSTS"] = hosts
 
 
 def _secret_key(app, instance: Path):

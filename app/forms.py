@@ -72,3 +72,10 @@ def country_options() -> list[SelectChoice]:
     pairs = [(code, names.get(code, name)) for code, name in country_choices()]
     pairs.sort(key=lambda pair: (pair[0] != "JP", pair[1]))
     return options(pairs)
+
+
+def search_text(raw: str | None, length: int = 100) -> str:
+    """A search term from a query string: control characters dropped (SQLite's LIKE would stop
+    at a NUL and match everything; PostgreSQL refuses one), trimmed, at most ``length``."""
+    text = "".join(char for char in (raw or "") if char.isprintable() or char == " ")
+    return text.strip()[:length]

@@ -44,7 +44,8 @@ def login():
     if form.validate_on_submit():
         user = operations.authenticate(form.email.data, form.password.data)
         if user is None:
-            log.warning("failed sign-in from %r", request.remote_addr)
+            # The log formatter escapes CR, LF and other control characters in the address.
+            log.warning("failed sign-in for e-mail %s", form.email.data)
             form.password.errors.append(_("The e-mail address or password is not correct."))
         else:
             db.session.commit()

@@ -1,19 +1,23 @@
 """Error pages in the user's language, with an incident id and never a traceback."""
 
 import logging
-import secrets
 
 from flask import render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from ..domain.workflow import NotPermitted, TransitionRefused
 from ..extensions import db
 from ..labels import refusal
+from . import hosts, logs
 
 log = logging.getLogger(__name__)
 
 PAGES = (400, 403, 404, 405, 409, 413, 429, 500)
+# Refusals logged whatever raised them (a 404 is logged where it hides another
+# organisation's data, see app/filing/access.py).
+LOGGED_REFUSALS = (403, 429)
 
 
 def register_error_handlers(app):
@@ -22,7 +26,9 @@ def register_error_handlers(app):
         code = error.code or 500
         if code not in PAGES:
             return error
-        incident = secrets.token_hex(4)
+        if code in LOGGED_REFUSALS:
+            logs.refusal(code, _reason(error))
+        incident = logs.request_id()
         description = getattr(error, "reason", None)
         return (
             render_template(
@@ -31,8 +37,15 @@ def register_error_handlers(app):
             code,
         )
 
+    @app.errorhandler(SecurityError)
+    def _untrusted_host(error: SecurityError):
+        hosts.bind_urls_to_a_trusted_host(app)
+        logs.refusal(400, "host not in TRUSTED_HOSTS")
+        return _http_error(error)
+
     @app.errorhandler(CSRFError)
     def _expired_form(error: CSRFError):
+        logs.refusal(400, f"CSRF: {error.description}")
         # An expired token (or session) must not cost the user their answers: show them
         # again in a form with a fresh token that posts to the same place.
         kept = [
@@ -59,7 +72,7 @@ def register_error_handlers(app):
             render_template(
                 "core/error.html",
                 code=409,
-                incident=secrets.token_hex(4),
+                incident=logs.request_id(),
                 description=refusal(refused),
             ),
             409,
@@ -68,12 +81,12 @@ def register_error_handlers(app):
     @app.errorhandler(NotPermitted)
     def _not_permitted(refused: NotPermitted):
         db.session.rollback()
-        log.warning("refused %s to user on %r", refused.action, request.path)
+        logs.refusal(403, f"{refused.action} not permitted")
         return (
             render_template(
                 "core/error.html",
                 code=403,
-                incident=secrets.token_hex(4),
+                incident=logs.request_id(),
                 description=str(refused.reason),
             ),
             403,
@@ -82,9 +95,16 @@ def register_error_handlers(app):
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
         db.session.rollback()
-        incident = secrets.token_hex(4)
+        incident = logs.request_id()
         log.exception("incident %s on %s %r", incident, request.method, request.path)
         return (
             render_template("core/error.html", code=500, incident=incident, description=None),
             InternalServerError.code,
         )
+
+
+def _reason(error: HTTPException) -> str:
+    if error.code == 403:
+        role = getattr(current_user, "role", None)
+        return f"role {getattr(role, 'value', role)} not allowed"
+    return error.description or error.name

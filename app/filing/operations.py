@@ -14,6 +14,7 @@ from ..domain.fingerprint import canonical_json, fingerprint
 from ..domain.pdfcheck import RejectedFile, check_pdf, check_size, safe_display_name
 from ..domain.workflow import Action, NotPermitted, Status, TransitionRefused
 from ..extensions import db
+from ..files import discard_unless_committed
 from ..mail import outbox
 from ..reference import exchange_by_number
 from .completeness import Problem, find_problems
@@ -204,8 +205,8 @@ def add_attachment(notice, user, *, category, filename, data: bytes, storage, ru
 def store_attachment(notice, user, *, category, filename, data: bytes, storage, rules):
     """Check the file, store it under a generated name, and record it.
 
-    The stored file is removed again if anything after it fails, so no orphan remains
-    for a request that rolls back."""
+    The stored file is removed again if the transaction does not commit (app/files.py),
+    so no orphan remains for a request that fails anywhere after it."""
     try:
         check_size(len(data), rules.max_attachment_bytes)
         info = check_pdf(data)
@@ -220,21 +221,18 @@ def store_attachment(notice, user, *, category, filename, data: bytes, storage, 
             )
         )
     stored = storage.put(data)
-    try:
-        attachment = Attachment(
-            category=category,
-            display_name=safe_display_name(filename or ""),
-            storage_key=stored.key,
-            size=stored.size,
-            sha256=stored.sha256,
-            page_count=info.page_count,
-            uploaded_by_id=user.id,
-        )
-        notice.attachments.append(attachment)
-        db.session.flush()
-    except Exception:
-        storage.delete(stored.key)
-        raise
+    discard_unless_committed(storage, stored.key)
+    attachment = Attachment(
+        category=category,
+        display_name=safe_display_name(filename or ""),
+        storage_key=stored.key,
+        size=stored.size,
+        sha256=stored.sha256,
+        page_count=info.page_count,
+        uploaded_by_id=user.id,
+    )
+    notice.attachments.append(attachment)
+    db.session.flush()
     return attachment
 
 

@@ -31,10 +31,13 @@ EDITABLE_SECTIONS = {
 
 @provider_required
 def dashboard():
-    page = max(request.args.get("page", 1, type=int), 1)
     size = current_app.config["PAGE_SIZE"]
     base = select(Notice).where(Notice.organisation_id == current_user.organisation_id)
     total = db.session.scalar(select(func.count()).select_from(base.subquery()))
+    # Page 1 up to the last page: a page number beyond it (or beyond any integer the
+    # database takes) shows the last page.
+    last_page = max(-(-total // size), 1)
+    page = min(max(request.args.get("page", 1, type=int), 1), last_page)
     notices = db.session.scalars(
         base.order_by(Notice.updated_at.desc(), Notice.id.desc())
         .offset((page - 1) * size)

@@ -4,11 +4,12 @@ import json
 
 from flask import Response, current_app, render_template, request, stream_with_context
 
+from ..forms import search_text
 from . import register as public_register
 
 
 def _q() -> str:
-    return (request.args.get("q") or "").strip()[:100]
+    return search_text(request.args.get("q"))
 
 
 def register():

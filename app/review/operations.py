@@ -157,25 +157,19 @@ def respond_to_request(
     request.responded_at = now
     request.responded_by_id = actor.id
     request.paused_business_days = paused
-    stored = []
-    try:
-        for category, filename, data in files:
-            attachment = store_attachment(
-                notice,
-                actor,
-                category=category,
-                filename=filename,
-                data=data,
-                storage=storage,
-                rules=rules,
-            )
-            attachment.information_request_id = request.id
-            stored.append(attachment)
-        db.session.flush()
-    except Exception:
-        for attachment in stored:
-            storage.delete(attachment.storage_key)
-        raise
+    # A file stored here is deleted again if the transaction does not commit.
+    for category, filename, data in files:
+        attachment = store_attachment(
+            notice,
+            actor,
+            category=category,
+            filename=filename,
+            data=data,
+            storage=storage,
+            rules=rules,
+        )
+        attachment.information_request_id = request.id
+    db.session.flush()
     db.session.refresh(notice)
     record_version(notice, actor, number=len(notice.versions) + 1)
     outbox.notify_staff(notice, "provider_responded")

@@ -17,6 +17,7 @@ from ..domain import calendar
 from ..domain.workflow import CLOCK_RUNNING, OPEN, Status
 from ..extensions import db
 from ..filing.models import Notice, NoticeType
+from ..forms import search_text
 from .models import NoticeStatusCount
 
 # PostgreSQL only, made by migration c4d5e6f7a8b9 (the models cannot declare them).
@@ -67,7 +68,7 @@ class QueueFilters:
             handler=handler if handler in HANDLERS else "",
             overdue=args.get("overdue") == "1",
             due_within=due if due is not None and 0 <= due <= 365 else None,
-            q=(args.get("q") or "").strip()[:100],
+            q=search_text(args.get("q")),
             sort=args.get("sort") if args.get("sort") in SORTS else "deadline",
             after=(args.get("after") or "")[:200],
         )

@@ -20,6 +20,9 @@ ENV_SETTINGS = (
     "MAIL_USERNAME",
     "MAIL_PASSWORD",
     "MAIL_LOG_PATH",
+    "LOGIN_LIMIT_PER_ACCOUNT",
+    "LOGIN_LIMIT_PER_ADDRESS",
+    "RATELIMIT_KEY_PREFIX",
 )
 INT_SETTINGS = (
     "REVIEW_BUSINESS_DAYS",
@@ -84,6 +87,12 @@ class Defaults:
     PASSWORD_HASH = "scrypt"  # noqa: S105 - the name of a hash method, not a password
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # Failed sign-ins (wrong password or code) allowed per account and per client address;
+    # see app/accounts/throttle.py. Syntax of the `limits` package.
+    LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
+    LOGIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
+    # Keys in the shared rate-limit storage start with this (one Redis, several instances).
+    RATELIMIT_KEY_PREFIX = "registry"
 
 
 def load(app, test_config=None):

@@ -190,6 +190,15 @@ TARGETS = {
     "accounts.logout": _none,
     "accounts.extend_session": _none,
     "accounts.register": _none,
+    "accounts.account": _none,
+    # A wrong current password: the form answers 200 and nothing changes for later roles.
+    "accounts.change_password": lambda s: Target(
+        form={
+            "current_password": "not the password",
+            "new_password": "a new long password",
+            "new_password_confirm": "a new long password",
+        }
+    ),
     "accounts.organisation": _organisation,
     "accounts.organisation_users": _none,
     "accounts.invite": lambda s: Target(

@@ -68,6 +68,9 @@ GRID = {
     ("accounts.logout", "GET"):                    NOT_GET,
     ("accounts.extend_session", "POST"):           row(302, 200, 200, 200, 200, 200, 200),
     ("accounts.extend_session", "GET"):            NOT_GET,
+    ("accounts.account", "GET"):                   row(302, 200, 200, 200, 200, 200, 200),
+    ("accounts.change_password", "GET"):           row(302, 200, 200, 200, 200, 200, 200),
+    ("accounts.change_password", "POST"):          row(302, 200, 200, 200, 200, 200, 200),
     # --- the provider's organisation --------------------------------------------------
     ("accounts.organisation", "GET"):              row(302, 200, 200, 200, 403, 403, 403),
     ("accounts.organisation", "POST"):             row(302, 403, 302, 403, 403, 403, 403),

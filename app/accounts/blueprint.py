@@ -7,6 +7,10 @@ bp = Blueprint("accounts", __name__)
 bp.add_url_rule("/login", "login", views.login, methods=["GET", "POST"])
 bp.add_url_rule("/logout", "logout", views.logout, methods=["POST"])
 bp.add_url_rule("/session/extend", "extend_session", views.extend_session, methods=["POST"])
+bp.add_url_rule("/account", "account", views.account)
+bp.add_url_rule(
+    "/account/password", "change_password", views.change_password, methods=["GET", "POST"]
+)
 bp.add_url_rule("/signup", "register", views.register, methods=["GET", "POST"])
 bp.add_url_rule("/organisation", "organisation", views.organisation, methods=["GET", "POST"])
 bp.add_url_rule("/organisation/users", "organisation_users", views.organisation_users)

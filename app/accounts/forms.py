@@ -32,9 +32,35 @@ def _password(label):
     )
 
 
+def _existing_password(label):
+    """A password already set: checked against its hash, so only its length is limited."""
+    return PasswordField(
+        label, validators=[DataRequired(message=REQUIRED), limit(User.PASSWORD_INPUT_MAX)]
+    )
+
+
+def _password_again(label=None, field="password"):
+    return PasswordField(
+        label or _l("Password again"),
+        validators=[
+            DataRequired(message=REQUIRED),
+            limit(User.PASSWORD_INPUT_MAX),
+            EqualTo(field, message=_l("The passwords do not match.")),
+        ],
+    )
+
+
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(message=REQUIRED)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(message=REQUIRED)])
+    email = EmailField(
+        _l("E-mail address"), validators=[DataRequired(message=REQUIRED), limit(User.EMAIL_MAX)]
+    )
+    password = _existing_password(_l("Password"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = _existing_password(_l("Current password"))
+    new_password = _password(_l("New password"))
+    new_password_confirm = _password_again(_l("New password again"), "new_password")
 
 
 class OrganisationForm(FlaskForm):
@@ -136,13 +162,7 @@ class RegistrationForm(OrganisationForm):
     )
     email = _email(_l("Your e-mail address"))
     password = _password(_l("Password"))
-    password_confirm = PasswordField(
-        _l("Password again"),
-        validators=[
-            DataRequired(message=REQUIRED),
-            EqualTo("password", message=_l("The passwords do not match.")),
-        ],
-    )
+    password_confirm = _password_again()
 
 
 class InvitationForm(FlaskForm):
@@ -164,13 +184,7 @@ class AcceptInvitationForm(FlaskForm):
         _l("Your name"), validators=[DataRequired(message=REQUIRED), limit(User.NAME_MAX)]
     )
     password = _password(_l("Password"))
-    password_confirm = PasswordField(
-        _l("Password again"),
-        validators=[
-            DataRequired(message=REQUIRED),
-            EqualTo("password", message=_l("The passwords do not match.")),
-        ],
-    )
+    password_confirm = _password_again()
 
 
 class StaffUserForm(FlaskForm):

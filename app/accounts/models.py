@@ -97,6 +97,9 @@ class User(UserMixin, db.Model):
     NAME_MAX = 100
     PASSWORD_MIN = 12
     PASSWORD_MAX = 128
+    # Longest password a sign-in or confirmation field accepts: anything longer is refused
+    # by the form, before any hashing.
+    PASSWORD_INPUT_MAX = 1024
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)

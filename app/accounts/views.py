@@ -7,10 +7,11 @@ from sqlalchemy import select
 
 from ..core.redirects import safe_next
 from ..extensions import db
-from . import operations, sessions
+from . import operations, sessions, throttle
 from .access import administrator_required, provider_admin_required, provider_required
 from .forms import (
     AcceptInvitationForm,
+    ChangePasswordForm,
     InvitationForm,
     LoginForm,
     OrganisationForm,
@@ -42,8 +43,10 @@ def login():
         return redirect(url_for("core.index"))
     form = LoginForm()
     if form.validate_on_submit():
+        throttle.check(form.email.data)
         user = operations.authenticate(form.email.data, form.password.data)
         if user is None:
+            throttle.failed(form.email.data)
             log.warning("failed sign-in from %r", request.remote_addr)
             form.password.errors.append(_("The e-mail address or password is not correct."))
         else:
@@ -67,6 +70,34 @@ def extend_session():
     sessions.extend(current_user.session_token)
     db.session.commit()
     return {"idle_seconds": int(sessions.idle_limit().total_seconds())}
+
+
+def account():
+    """The signed-in person's own account: password and two-step sign-in."""
+    return render_template("accounts/account.html")
+
+
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        throttle.check(current_user.email)
+        try:
+            operations.change_password(
+                current_user, form.current_password.data, form.new_password.data
+            )
+        except operations.AccountError as error:
+            db.session.rollback()
+            throttle.failed(current_user.email)
+            form[error.field].errors.append(error.message)
+        else:
+            sessions.carry_over(current_user.session_token, current_user)
+            db.session.commit()
+            flash(
+                _("Your password is changed. Every other browser signed in as you is signed out."),
+                "success",
+            )
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/change_password.html", form=form)
 
 
 def register():

@@ -24,11 +24,14 @@ def register_error_handlers(app):
             return error
         incident = secrets.token_hex(4)
         description = getattr(error, "reason", None)
+        # Retry-After on a 429 tells the client when to come back.
+        headers = [(name, value) for name, value in error.get_headers() if name == "Retry-After"]
         return (
             render_template(
                 "core/error.html", code=code, incident=incident, description=description
             ),
             code,
+            headers,
         )
 
     @app.errorhandler(CSRFError)

@@ -35,6 +35,7 @@ INT_SETTINGS = (
     "MAIL_MAX_ATTEMPTS",
     "SESSION_IDLE_MINUTES",
     "SESSION_ABSOLUTE_HOURS",
+    "TWO_FACTOR_STEP_MINUTES",
 )
 
 
@@ -62,6 +63,10 @@ class Defaults:
     INVITATION_DAYS = 7
     SESSION_IDLE_MINUTES = 30
     SESSION_ABSOLUTE_HOURS = 12
+    # How long the code step waits after the password step before starting over.
+    TWO_FACTOR_STEP_MINUTES = 5
+    # The name authenticator apps show beside the account.
+    TOTP_ISSUER = "Advance Notice Registry"
     STORAGE_BACKEND = "local"
     STORAGE_PATH = None  # instance/files
     EXCHANGE_REGISTER_PATH = None  # the shipped sample list

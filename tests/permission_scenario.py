@@ -187,6 +187,10 @@ TARGETS = {
     "accounts.login": lambda s: Target(
         form={"email": "nobody@example.com", "password": "not the password"}
     ),
+    "accounts.login_code": lambda s: Target(form={"code": "000000"}),
+    "accounts.login_enrol": lambda s: Target(form={"code": "000000"}),
+    "accounts.two_factor": lambda s: Target(form={"code": "000000"}),
+    "accounts.two_factor_off": lambda s: Target(form={"code": "000000"}),
     "accounts.logout": _none,
     "accounts.extend_session": _none,
     "accounts.register": _none,

@@ -63,6 +63,19 @@ class ChangePasswordForm(FlaskForm):
     new_password_confirm = _password_again(_l("New password again"), "new_password")
 
 
+class CodeForm(FlaskForm):
+    """The second step: a code from the authenticator app, or a recovery code."""
+
+    code = StringField(
+        _l("Code"),
+        description=_l(
+            "The 6-digit code your authenticator app shows now, or one of your recovery codes."
+        ),
+        validators=[DataRequired(message=REQUIRED), limit(40)],
+        render_kw={"autocomplete": "one-time-code", "spellcheck": "false"},
+    )
+
+
 class OrganisationForm(FlaskForm):
     """Every field of DOMAIN.md section 1."""
 

@@ -1,17 +1,19 @@
 import logging
+import time
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from ..core.redirects import safe_next
 from ..extensions import db
-from . import operations, sessions, throttle
+from . import operations, sessions, throttle, two_factor
 from .access import administrator_required, provider_admin_required, provider_required
 from .forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
+    CodeForm,
     InvitationForm,
     LoginForm,
     OrganisationForm,
@@ -51,9 +53,157 @@ def login():
             form.password.errors.append(_("The e-mail address or password is not correct."))
         else:
             db.session.commit()
+            next_url = safe_next(request.args.get("next"))
+            if user.two_factor_enabled or two_factor.required(user):
+                _hold_sign_in(user, next_url)
+                step = "login_code" if user.two_factor_enabled else "login_enrol"
+                return redirect(url_for(f"accounts.{step}"))
             _start_session(user)
-            return redirect(safe_next(request.args.get("next")) or url_for("core.index"))
+            return redirect(next_url or url_for("core.index"))
     return render_template("accounts/login.html", form=form)
+
+
+# --- the second step of signing in ------------------------------------------------------
+# After the password, the person is held in the signed session cookie (user id, the
+# user's nonce, the time): not signed in, so every page but these two sends them to
+# /login, and the hold lapses after TWO_FACTOR_STEP_MINUTES or when the nonce changes.
+
+PENDING = "pending_sign_in"
+
+
+def _hold_sign_in(user: User, next_url: str | None) -> None:
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    session[PENDING] = {
+        "user": user.id,
+        "nonce": user.session_nonce,
+        "at": int(time.time()),
+        "next": next_url,
+    }
+
+
+def _held_user() -> User | None:
+    held = session.get(PENDING)
+    if not isinstance(held, dict):
+        return None
+    if time.time() - held.get("at", 0) > current_app.config["TWO_FACTOR_STEP_MINUTES"] * 60:
+        session.pop(PENDING, None)
+        return None
+    user = db.session.get(User, held.get("user"))
+    if user is None or not user.active or user.session_nonce != held.get("nonce"):
+        return None
+    return user
+
+
+def _start_over():
+    flash(_("Your sign-in has timed out. Please sign in again."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+def login_code():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.index"))
+    user = _held_user()
+    if user is None or not user.two_factor_enabled:
+        return _start_over()
+    form = CodeForm()
+    if form.validate_on_submit():
+        throttle.check(user.email)
+        if two_factor.verify(user, form.code.data):
+            next_url = session[PENDING].get("next")
+            _start_session(user)
+            return redirect(next_url or url_for("core.index"))
+        db.session.rollback()
+        throttle.failed(user.email)
+        log.warning("wrong second-factor code from %r", request.remote_addr)
+        form.code.errors.append(two_factor.WRONG_CODE)
+    return render_template("accounts/login_code.html", form=form)
+
+
+def login_enrol():
+    """Staff without a second factor enrol right after the password step."""
+    if current_user.is_authenticated:
+        return redirect(url_for("core.index"))
+    user = _held_user()
+    if user is None:
+        return _start_over()
+    if user.two_factor_enabled:
+        return redirect(url_for("accounts.login_code"))
+    two_factor.start_enrolment(user)
+    db.session.commit()
+    form = CodeForm()
+    if form.validate_on_submit():
+        throttle.check(user.email)
+        try:
+            codes = two_factor.confirm_enrolment(user, form.code.data)
+        except operations.AccountError as error:
+            db.session.rollback()
+            throttle.failed(user.email)
+            form.code.errors.append(error.message)
+        else:
+            next_url = session[PENDING].get("next")
+            _start_session(user)
+            return _recovery_codes(codes, next_url or url_for("core.index"))
+    return _enrolment_page(user, form, url_for("accounts.login_enrol"))
+
+
+def _enrolment_page(user: User, form, action: str):
+    return render_template(
+        "accounts/enrol.html",
+        form=form,
+        action=action,
+        qr=two_factor.qr_svg(user, _("QR code for your authenticator app")),
+        secret=two_factor.grouped(user.totp_secret),
+        staff=user.is_staff,
+    )
+
+
+def _recovery_codes(codes: list[str], next_url: str):
+    return render_template("accounts/recovery_codes.html", codes=codes, next_url=next_url)
+
+
+def two_factor_setup():
+    """A signed-in person turns the second factor on (staff: must, before anything else)."""
+    user = current_user
+    if user.two_factor_enabled:
+        return redirect(url_for("accounts.account"))
+    two_factor.start_enrolment(user)
+    db.session.commit()
+    form = CodeForm()
+    if form.validate_on_submit():
+        throttle.check(user.email)
+        try:
+            codes = two_factor.confirm_enrolment(user, form.code.data)
+        except operations.AccountError as error:
+            db.session.rollback()
+            throttle.failed(user.email)
+            form.code.errors.append(error.message)
+        else:
+            db.session.commit()
+            return _recovery_codes(codes, url_for("accounts.account"))
+    return _enrolment_page(user, form, url_for("accounts.two_factor"))
+
+
+@provider_required
+def two_factor_off():
+    user = current_user
+    form = CodeForm()
+    if not user.two_factor_enabled:
+        return redirect(url_for("accounts.account"))
+    if form.validate_on_submit():
+        throttle.check(user.email)
+        try:
+            two_factor.turn_off(user, form.code.data)
+        except operations.AccountError as error:
+            db.session.rollback()
+            throttle.failed(user.email)
+            return render_template("accounts/account.html", off_form=form, off_error=error.message)
+        db.session.commit()
+        flash(_("Two-step sign-in is off. Signing in now asks for your password only."), "success")
+        return redirect(url_for("accounts.account"))
+    return render_template("accounts/account.html", off_form=form), 200
 
 
 def logout():
@@ -74,7 +224,11 @@ def extend_session():
 
 def account():
     """The signed-in person's own account: password and two-step sign-in."""
-    return render_template("accounts/account.html")
+    return render_template(
+        "accounts/account.html",
+        off_form=CodeForm(),
+        recovery_left=two_factor.unused_recovery_codes(current_user),
+    )
 
 
 def change_password():

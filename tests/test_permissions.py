@@ -83,6 +83,8 @@ GRID = {
     # --- the provider's organisation --------------------------------------------------
     ("accounts.organisation", "GET"):              row(302, 200, 200, 200, 403, 403, 403),
     ("accounts.organisation", "POST"):             row(302, 403, 302, 403, 403, 403, 403),
+    ("accounts.organisation_two_factor", "POST"):  row(302, 403, 302, 403, 403, 403, 403),
+    ("accounts.organisation_two_factor", "GET"):   NOT_GET,
     ("accounts.organisation_users", "GET"):        row(302, 200, 200, 200, 403, 403, 403),
     ("accounts.invite", "GET"):                    row(302, 403, 200, 403, 403, 403, 403),
     ("accounts.invite", "POST"):                   row(302, 403, 200, 403, 403, 403, 403),

@@ -246,3 +246,63 @@ def test_recovery_codes_are_long_and_random(app):
     assert len(codes) == 10
     assert all(re.fullmatch(r"([A-Z2-7]{4} ){5}[A-Z2-7]{4}", code) for code in codes)
     assert db.session.scalar(select(User.totp_secret).where(User.id == user.id)) is None
+
+
+def test_the_password_step_alone_is_not_a_sign_in(client, people):
+    password_step(client, people.reviewer)
+    db.session.refresh(people.reviewer)
+    assert people.reviewer.last_login_at is None
+    enter(client, pyotp.TOTP(people.reviewer.totp_secret).now())
+    db.session.refresh(people.reviewer)
+    assert people.reviewer.last_login_at is not None
+
+
+# --- a provider administrator requires it for the organisation --------------------------------
+
+
+def test_a_provider_admin_can_require_it_for_every_user(app, people, auth):
+    admin, user = app.test_client(), app.test_client()
+    auth.login(admin, people.provider_a_admin)
+    auth.login(user, people.provider_a_user)
+
+    response = admin.post(url("accounts.organisation_two_factor"), data={"two-factor-require": "y"})
+    assert path(response) == url("accounts.organisation")
+    db.session.refresh(people.org_a)
+    assert people.org_a.require_two_factor
+
+    # Signed-in users of the organisation can now only enrol (the admin too).
+    assert path(user.get(url("filing.dashboard"))) == url("accounts.two_factor")
+    assert path(admin.get(url("filing.dashboard"))) == url("accounts.two_factor")
+    # Another organisation is not affected.
+    other = app.test_client()
+    auth.login(other, people.provider_b)
+    assert other.get(url("filing.dashboard")).status_code == 200
+
+    # At the next sign-in, enrolment comes right after the password.
+    fresh = app.test_client()
+    assert path(password_step(fresh, people.provider_a_user)) == url("accounts.login_enrol")
+    page = fresh.get(url("accounts.login_enrol"))
+    assert "Your organisation requires two-step sign-in" in page.text
+    secret = shown_secret(page)
+    enter(fresh, pyotp.TOTP(secret).now(), "accounts.login_enrol")
+    assert fresh.get(url("filing.dashboard")).status_code == 200
+
+    # It cannot be turned off while the organisation requires it.
+    refused = fresh.post(url("accounts.two_factor_off"), data={"code": pyotp.TOTP(secret).now()})
+    assert "requires two-step sign-in" in refused.text
+    db.session.refresh(people.provider_a_user)
+    assert people.provider_a_user.two_factor_enabled
+
+    # The administrator, too, enrols before doing anything else, lifting it included.
+    lift = admin.post(url("accounts.organisation_two_factor"), data={})
+    assert path(lift) == url("accounts.two_factor")
+    admin_secret = shown_secret(admin.get(url("accounts.two_factor")))
+    enter(admin, pyotp.TOTP(admin_secret).now(), "accounts.two_factor")
+
+    # Lifting the requirement leaves enrolled users enrolled.
+    admin.post(url("accounts.organisation_two_factor"), data={})
+    db.session.refresh(people.org_a)
+    assert not people.org_a.require_two_factor
+    assert admin.get(url("filing.dashboard")).status_code == 200
+    db.session.refresh(people.provider_a_user)
+    assert people.provider_a_user.two_factor_enabled

@@ -19,6 +19,12 @@ bp.add_url_rule(
 bp.add_url_rule("/account/two-factor/off", "two_factor_off", views.two_factor_off, methods=["POST"])
 bp.add_url_rule("/signup", "register", views.register, methods=["GET", "POST"])
 bp.add_url_rule("/organisation", "organisation", views.organisation, methods=["GET", "POST"])
+bp.add_url_rule(
+    "/organisation/two-factor",
+    "organisation_two_factor",
+    views.organisation_two_factor,
+    methods=["POST"],
+)
 bp.add_url_rule("/organisation/users", "organisation_users", views.organisation_users)
 bp.add_url_rule("/organisation/invitations", "invite", views.invite, methods=["GET", "POST"])
 bp.add_url_rule(

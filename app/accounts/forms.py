@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired
 
 from ..forms import country_options, limit, options
@@ -74,6 +74,10 @@ class CodeForm(FlaskForm):
         validators=[DataRequired(message=REQUIRED), limit(40)],
         render_kw={"autocomplete": "one-time-code", "spellcheck": "false"},
     )
+
+
+class RequireTwoFactorForm(FlaskForm):
+    require = BooleanField(_l("Every user of this organisation must sign in in two steps"))
 
 
 class OrganisationForm(FlaskForm):

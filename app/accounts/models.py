@@ -3,7 +3,7 @@
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, false
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -73,6 +73,8 @@ class Organisation(db.Model):
     contact_department: Mapped[str] = mapped_column(String(PERSON_MAX), default="")
     contact_email: Mapped[str] = mapped_column(String(EMAIL_MAX), default="")
     contact_phone: Mapped[str] = mapped_column(String(PHONE_MAX), default="")
+    # Set by a provider administrator: every user of the organisation signs in in two steps.
+    require_two_factor: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     updated_at = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)
 

@@ -121,7 +121,7 @@ def authenticate(email: str, password: str) -> User | None:
     valid = verify_password(user.password_hash if user else None, password)
     if user is None or not valid or not user.active:
         return None
-    user.last_login_at = utcnow()
+    # last_login_at is set when the sign-in completes (after the code step, if any).
     return user
 
 

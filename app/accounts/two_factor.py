@@ -35,9 +35,16 @@ VALID_WINDOW = 1
 WRONG_CODE = _l("The code is not correct, or it has already been used.")
 
 
+def compulsory(user: User) -> bool:
+    """Staff always; a provider user when their organisation's administrator says so."""
+    if user.role.is_staff:
+        return True
+    return bool(user.organisation and user.organisation.require_two_factor)
+
+
 def required(user: User) -> bool:
     """Must this person enrol before being signed in?"""
-    return user.role.is_staff and not user.two_factor_enabled
+    return compulsory(user) and not user.two_factor_enabled
 
 
 def _totp(user: User) -> pyotp.TOTP:
@@ -156,6 +163,13 @@ def confirm_enrolment(user: User, code: str) -> list[str]:
     return codes
 
 
+def require_for_organisation(organisation, required: bool) -> None:
+    """A provider administrator makes two-step sign-in compulsory (or not) for every user
+    of the organisation; those not enrolled enrol at their next page or sign-in."""
+    organisation.require_two_factor = required
+    db.session.flush()
+
+
 def enrol_with_secret(user: User, secret: str) -> None:
     """Enrol directly with a known secret: demonstration accounts and tests only."""
     user.totp_secret = secret
@@ -168,6 +182,10 @@ def turn_off(user: User, code: str) -> None:
     """A provider user turns the second factor off, proving it with a code."""
     if user.role.is_staff:
         raise AccountError(_l("Staff accounts always sign in in two steps."), "code")
+    if compulsory(user):
+        raise AccountError(
+            _l("Your organisation requires two-step sign-in for every user."), "code"
+        )
     if not user.two_factor_enabled:
         return
     if not verify(user, code):

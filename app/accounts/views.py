@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from ..core.redirects import safe_next
 from ..extensions import db
+from ..models import utcnow
 from . import operations, sessions, throttle, two_factor
 from .access import administrator_required, provider_admin_required, provider_required
 from .forms import (
@@ -18,6 +19,7 @@ from .forms import (
     LoginForm,
     OrganisationForm,
     RegistrationForm,
+    RequireTwoFactorForm,
     StaffUserForm,
 )
 from .models import STAFF_ROLES, User
@@ -36,6 +38,7 @@ def _start_session(user: User) -> None:
     if lang:
         session["lang"] = lang
     sessions.start(user)
+    user.last_login_at = utcnow()
     db.session.commit()
     login_user(user)
 
@@ -157,6 +160,7 @@ def _enrolment_page(user: User, form, action: str):
         qr=two_factor.qr_svg(user, _("QR code for your authenticator app")),
         secret=two_factor.grouped(user.totp_secret),
         staff=user.is_staff,
+        compulsory=two_factor.compulsory(user),
     )
 
 
@@ -291,7 +295,26 @@ def organisation():
                 db.session.commit()
                 flash(_("The organisation profile is saved."), "success")
                 return redirect(url_for("accounts.organisation"))
-    return render_template("accounts/organisation.html", form=form, organisation=org)
+    return render_template(
+        "accounts/organisation.html",
+        form=form,
+        organisation=org,
+        two_factor_form=RequireTwoFactorForm(prefix="two-factor", require=org.require_two_factor),
+    )
+
+
+@provider_admin_required
+def organisation_two_factor():
+    # Prefixed: it shares the page with the profile form (one id per CSRF field).
+    form = RequireTwoFactorForm(prefix="two-factor")
+    if form.validate_on_submit():
+        two_factor.require_for_organisation(current_user.organisation, form.require.data)
+        db.session.commit()
+        if form.require.data:
+            flash(_("Every user of your organisation now signs in in two steps."), "success")
+        else:
+            flash(_("Two-step sign-in is now each user's own choice."), "success")
+    return redirect(url_for("accounts.organisation"))
 
 
 @provider_required

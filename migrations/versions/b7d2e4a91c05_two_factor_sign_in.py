@@ -1,4 +1,4 @@
-"""second factor: TOTP columns on users, recovery codes
+"""second factor: TOTP columns on users, recovery codes, organisation requirement
 
 Revision ID: b7d2e4a91c05
 Revises: 2cfe13e69140
@@ -17,6 +17,11 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('organisations', schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column('require_two_factor', sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('totp_secret', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('totp_enabled_at', sa.DateTime(timezone=True), nullable=True))
@@ -49,3 +54,6 @@ def downgrade():
         batch_op.drop_column('totp_last_counter')
         batch_op.drop_column('totp_enabled_at')
         batch_op.drop_column('totp_secret')
+
+    with op.batch_alter_table('organisations', schema=None) as batch_op:
+        batch_op.drop_column('require_two_factor')

@@ -32,7 +32,9 @@ PUBLIC_ENDPOINTS = frozenset(
     }
 )
 
-# What a signed-in staff member without a second factor may still reach.
+# What a signed-in person who must have a second factor but has none (staff signed in
+# before it became compulsory, users of an organisation that has just required it) may
+# still reach.
 ENROLMENT_ENDPOINTS = frozenset({"accounts.two_factor", "accounts.logout"})
 
 
@@ -55,8 +57,7 @@ def init_app(app):
             return None
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
-        # A staff member signed in before the second factor became compulsory does
-        # nothing else until enrolled.
+        # Whoever must have a second factor and has none does nothing else until enrolled.
         if two_factor.required(current_user) and request.endpoint not in ENROLMENT_ENDPOINTS:
             return redirect(url_for("accounts.two_factor"))
         return None

@@ -54,6 +54,7 @@ run: setup
 	$(BIN)/flask demo load
 	@echo
 	@echo "  The registry is at  http://$(HOST):$(PORT)/   (Ctrl-C stops it)"
+	@echo "  Staff sign in with a code too: $(BIN)/flask users totp-code EMAIL prints it"
 	@echo
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 

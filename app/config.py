@@ -26,6 +26,9 @@ ENV_SETTINGS = (
     "MAIL_PASSWORD",
     "MAIL_LOG_PATH",
     "TRUSTED_HOSTS",
+    "LOGIN_LIMIT_PER_ACCOUNT",
+    "LOGIN_LIMIT_PER_ADDRESS",
+    "RATELIMIT_KEY_PREFIX",
 )
 INT_SETTINGS = (
     "REVIEW_BUSINESS_DAYS",
@@ -38,6 +41,7 @@ INT_SETTINGS = (
     "MAIL_MAX_ATTEMPTS",
     "SESSION_IDLE_MINUTES",
     "SESSION_ABSOLUTE_HOURS",
+    "TWO_FACTOR_STEP_MINUTES",
 )
 
 
@@ -65,6 +69,10 @@ class Defaults:
     INVITATION_DAYS = 7
     SESSION_IDLE_MINUTES = 30
     SESSION_ABSOLUTE_HOURS = 12
+    # How long the code step waits after the password step before starting over.
+    TWO_FACTOR_STEP_MINUTES = 5
+    # The name authenticator apps show beside the account.
+    TOTP_ISSUER = "Advance Notice Registry"
     STORAGE_BACKEND = "local"
     STORAGE_PATH = None  # instance/files
     # STORAGE_BACKEND = "s3": the bucket, and for S3-compatible servers their address.
@@ -101,6 +109,12 @@ class Defaults:
     # default outside production) accepts any host; production without it accepts only
     # the host of PUBLIC_BASE_URL.
     TRUSTED_HOSTS = None
+    # Failed sign-ins (wrong password or code) allowed per account and per client address;
+    # see app/accounts/throttle.py. Syntax of the `limits` package.
+    LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
+    LOGIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
+    # Keys in the shared rate-limit storage start with this (one Redis, several instances).
+    RATELIMIT_KEY_PREFIX = "registry"
 
 
 def load(app, test_config=None):

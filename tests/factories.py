@@ -8,6 +8,7 @@ many as it needs. Values are stored in the canonical form the forms would produc
 import itertools
 import secrets
 
+import pyotp
 from stdnum.iso7064 import mod_97_10
 from stdnum.jp import cn as corporate_number
 
@@ -15,6 +16,7 @@ from app.accounts.models import Organisation, OrganisationKind, Role, User
 from app.accounts.operations import new_session_nonce
 from app.accounts.passwords import hash_password
 from app.extensions import db
+from app.models import utcnow
 
 PASSWORD = "correct horse battery"
 
@@ -95,7 +97,9 @@ def make_foreign_organisation(**overrides) -> Organisation:
 def make_user(role, organisation=None, password=PASSWORD, **overrides) -> User:
     """A user with ``role``; provider roles get ``organisation`` (a new one when not given).
 
-    Staff roles never belong to an organisation (the database refuses it).
+    Staff roles never belong to an organisation (the database refuses it), and are enrolled
+    in the second factor with a secret of their own (``user.totp_secret``), which
+    ``auth.login`` uses; pass ``totp_secret=None, totp_enabled_at=None`` for one who is not.
     """
     role = Role(role)
     if role.is_provider and organisation is None:
@@ -114,6 +118,9 @@ def make_user(role, organisation=None, password=PASSWORD, **overrides) -> User:
         "active": True,
         "session_nonce": new_session_nonce(),
     }
+    if role.is_staff:
+        values["totp_secret"] = pyotp.random_base32()
+        values["totp_enabled_at"] = utcnow()
     values.update(overrides)
     user = User(**values)
     db.session.add(user)

@@ -187,10 +187,25 @@ TARGETS = {
     "accounts.login": lambda s: Target(
         form={"email": "nobody@example.com", "password": "not the password"}
     ),
+    "accounts.login_code": lambda s: Target(form={"code": "000000"}),
+    "accounts.login_enrol": lambda s: Target(form={"code": "000000"}),
+    "accounts.two_factor": lambda s: Target(form={"code": "000000"}),
+    "accounts.two_factor_off": lambda s: Target(form={"code": "000000"}),
     "accounts.logout": _none,
     "accounts.extend_session": _none,
     "accounts.register": _none,
+    "accounts.account": _none,
+    # A wrong current password: the form answers 200 and nothing changes for later roles.
+    "accounts.change_password": lambda s: Target(
+        form={
+            "current_password": "not the password",
+            "new_password": "a new long password",
+            "new_password_confirm": "a new long password",
+        }
+    ),
     "accounts.organisation": _organisation,
+    # Leaves the requirement off, as it was: the later roles sign in as before.
+    "accounts.organisation_two_factor": _none,
     "accounts.organisation_users": _none,
     "accounts.invite": lambda s: Target(
         form={"email": f"colleague{next(_serial)}@provider-a.example.com", "role": "provider_user"}

@@ -1,8 +1,10 @@
 """`flask demo load` (the demonstration) and `flask demo seed` (volume for performance work)."""
 
 import re
+import time
 from collections import Counter
 
+import pyotp
 import pytest
 from sqlalchemy import func, select, update
 
@@ -21,6 +23,7 @@ from app.filing.snapshot import build_snapshot
 from app.history.models import NoticeEvent
 from app.mail.models import OutboxMessage
 from app.review.models import Decision, InformationRequest
+from tests.factories import make_user
 from tests.filing_helpers import complete_draft, rules
 
 COUNTED = (
@@ -94,7 +97,7 @@ def test_loading_twice_changes_nothing_and_lists_accounts_that_sign_in(
 
     table = accounts_table(loaded.output)
     assert table[0] == "Sign in at http://127.0.0.1:5000/login"
-    rows = [line.split() for line in table[3:]]
+    rows = [line.split() for line in table[3 : 3 + len(data.ACCOUNTS)]]
     roles = Counter(row[0] for row in rows)
     assert set(roles) == {role.value for role in Role}
     # Two reviewers and two supervisors: a decision needs two different people.
@@ -105,9 +108,37 @@ def test_loading_twice_changes_nothing_and_lists_accounts_that_sign_in(
         assert row[2] == account.password
         assert 12 <= len(account.password) <= 128
 
+    # Staff sign in in two steps: the output says how to get a code, and gives each key.
+    assert "flask users totp-code EMAIL" in loaded.output
+    staff = [account for account in data.ACCOUNTS if account.role.is_staff]
+    for account in staff:
+        assert f"{account.email} " in loaded.output
+        assert data.totp_secret(account) in loaded.output
+        assert demo_user(account.key).totp_secret == data.totp_secret(account)
+
     for account in data.ACCOUNTS:
-        auth.login(client, account, password=account.password)
+        auth.login(client, demo_user(account.key), password=account.password)
         auth.logout(client)
+
+    reviewer = data.ACCOUNTS_BY_KEY["reviewer"]
+    printed = invoke(runner, "users", "totp-code", reviewer.email.upper()).output.strip()
+    totp = pyotp.TOTP(data.totp_secret(reviewer))
+    now = time.time()
+    assert printed in {totp.at(now - 30), totp.at(now), totp.at(now + 30)}
+
+
+def test_totp_code_is_only_for_demonstration_accounts(make_app, runner, app):
+    make_user(Role.REVIEWER, email="real.reviewer@fsa.example.com")
+    db.session.commit()
+    result = runner.invoke(args=["users", "totp-code", "real.reviewer@fsa.example.com"])
+    assert result.exit_code != 0
+    assert "not a demonstration account" in result.output
+
+    production_like = make_app(DEMO=False)
+    reviewer = data.ACCOUNTS_BY_KEY["reviewer"].email
+    result = production_like.test_cli_runner().invoke(args=["users", "totp-code", reviewer])
+    assert result.exit_code != 0
+    assert "codes are never printed" in result.output
 
 
 def test_the_demo_covers_every_status_made_by_the_real_operations(runner, loaded):

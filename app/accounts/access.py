@@ -2,12 +2,12 @@
 
 from functools import wraps
 
-from flask import abort, request
+from flask import abort, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..extensions import login_manager
-from . import sessions
+from . import sessions, two_factor
 from .models import REVIEW_ROLES, Role
 
 # Every other endpoint requires a signed-in user.
@@ -19,6 +19,9 @@ PUBLIC_ENDPOINTS = frozenset(
         "core.healthz",
         "core.readyz",
         "accounts.login",
+        # The second step of signing in: not signed in yet (see views.login_code).
+        "accounts.login_code",
+        "accounts.login_enrol",
         "accounts.register",
         "accounts.accept_invitation",
         "public.register",
@@ -28,6 +31,11 @@ PUBLIC_ENDPOINTS = frozenset(
         "acknowledgements.verify_upload",
     }
 )
+
+# What a signed-in person who must have a second factor but has none (staff signed in
+# before it became compulsory, users of an organisation that has just required it) may
+# still reach.
+ENROLMENT_ENDPOINTS = frozenset({"accounts.two_factor", "accounts.logout"})
 
 
 def init_app(app):
@@ -49,6 +57,9 @@ def init_app(app):
             return None
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
+        # Whoever must have a second factor and has none does nothing else until enrolled.
+        if two_factor.required(current_user) and request.endpoint not in ENROLMENT_ENDPOINTS:
+            return redirect(url_for("accounts.two_factor"))
         return None
 
 

@@ -5,10 +5,26 @@ from . import views
 bp = Blueprint("accounts", __name__)
 
 bp.add_url_rule("/login", "login", views.login, methods=["GET", "POST"])
+bp.add_url_rule("/login/code", "login_code", views.login_code, methods=["GET", "POST"])
+bp.add_url_rule("/login/enrol", "login_enrol", views.login_enrol, methods=["GET", "POST"])
 bp.add_url_rule("/logout", "logout", views.logout, methods=["POST"])
 bp.add_url_rule("/session/extend", "extend_session", views.extend_session, methods=["POST"])
+bp.add_url_rule("/account", "account", views.account)
+bp.add_url_rule(
+    "/account/password", "change_password", views.change_password, methods=["GET", "POST"]
+)
+bp.add_url_rule(
+    "/account/two-factor", "two_factor", views.two_factor_setup, methods=["GET", "POST"]
+)
+bp.add_url_rule("/account/two-factor/off", "two_factor_off", views.two_factor_off, methods=["POST"])
 bp.add_url_rule("/signup", "register", views.register, methods=["GET", "POST"])
 bp.add_url_rule("/organisation", "organisation", views.organisation, methods=["GET", "POST"])
+bp.add_url_rule(
+    "/organisation/two-factor",
+    "organisation_two_factor",
+    views.organisation_two_factor,
+    methods=["POST"],
+)
 bp.add_url_rule("/organisation/users", "organisation_users", views.organisation_users)
 bp.add_url_rule("/organisation/invitations", "invite", views.invite, methods=["GET", "POST"])
 bp.add_url_rule(

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired
 
 from ..forms import country_options, limit, options
@@ -32,9 +32,52 @@ def _password(label):
     )
 
 
+def _existing_password(label):
+    """A password already set: checked against its hash, so only its length is limited."""
+    return PasswordField(
+        label, validators=[DataRequired(message=REQUIRED), limit(User.PASSWORD_INPUT_MAX)]
+    )
+
+
+def _password_again(label=None, field="password"):
+    return PasswordField(
+        label or _l("Password again"),
+        validators=[
+            DataRequired(message=REQUIRED),
+            limit(User.PASSWORD_INPUT_MAX),
+            EqualTo(field, message=_l("The passwords do not match.")),
+        ],
+    )
+
+
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(message=REQUIRED)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(message=REQUIRED)])
+    email = EmailField(
+        _l("E-mail address"), validators=[DataRequired(message=REQUIRED), limit(User.EMAIL_MAX)]
+    )
+    password = _existing_password(_l("Password"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = _existing_password(_l("Current password"))
+    new_password = _password(_l("New password"))
+    new_password_confirm = _password_again(_l("New password again"), "new_password")
+
+
+class CodeForm(FlaskForm):
+    """The second step: a code from the authenticator app, or a recovery code."""
+
+    code = StringField(
+        _l("Code"),
+        description=_l(
+            "The 6-digit code your authenticator app shows now, or one of your recovery codes."
+        ),
+        validators=[DataRequired(message=REQUIRED), limit(40)],
+        render_kw={"autocomplete": "one-time-code", "spellcheck": "false"},
+    )
+
+
+class RequireTwoFactorForm(FlaskForm):
+    require = BooleanField(_l("Every user of this organisation must sign in in two steps"))
 
 
 class OrganisationForm(FlaskForm):
@@ -136,13 +179,7 @@ class RegistrationForm(OrganisationForm):
     )
     email = _email(_l("Your e-mail address"))
     password = _password(_l("Password"))
-    password_confirm = PasswordField(
-        _l("Password again"),
-        validators=[
-            DataRequired(message=REQUIRED),
-            EqualTo("password", message=_l("The passwords do not match.")),
-        ],
-    )
+    password_confirm = _password_again()
 
 
 class InvitationForm(FlaskForm):
@@ -164,13 +201,7 @@ class AcceptInvitationForm(FlaskForm):
         _l("Your name"), validators=[DataRequired(message=REQUIRED), limit(User.NAME_MAX)]
     )
     password = _password(_l("Password"))
-    password_confirm = PasswordField(
-        _l("Password again"),
-        validators=[
-            DataRequired(message=REQUIRED),
-            EqualTo("password", message=_l("The passwords do not match.")),
-        ],
-    )
+    password_confirm = _password_again()
 
 
 class StaffUserForm(FlaskForm):

@@ -3,7 +3,7 @@
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, false
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -73,6 +73,8 @@ class Organisation(db.Model):
     contact_department: Mapped[str] = mapped_column(String(PERSON_MAX), default="")
     contact_email: Mapped[str] = mapped_column(String(EMAIL_MAX), default="")
     contact_phone: Mapped[str] = mapped_column(String(PHONE_MAX), default="")
+    # Set by a provider administrator: every user of the organisation signs in in two steps.
+    require_two_factor: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     updated_at = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)
 
@@ -97,6 +99,9 @@ class User(UserMixin, db.Model):
     NAME_MAX = 100
     PASSWORD_MIN = 12
     PASSWORD_MAX = 128
+    # Longest password a sign-in or confirmation field accepts: anything longer is refused
+    # by the form, before any hashing.
+    PASSWORD_INPUT_MAX = 1024
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
@@ -112,6 +117,12 @@ class User(UserMixin, db.Model):
     session_nonce: Mapped[str] = mapped_column(String(64))
     created_at = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     last_login_at = mapped_column(UTCDateTime(), nullable=True)
+    # Second factor (TOTP, app/accounts/two_factor.py): the secret is set when enrolment
+    # starts and counts once a first code confirms it; the last time step whose code was
+    # accepted is kept, so that no code works twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at = mapped_column(UTCDateTime(), nullable=True)
+    totp_last_counter: Mapped[int | None] = mapped_column(BigInteger)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
 
@@ -119,6 +130,9 @@ class User(UserMixin, db.Model):
         CheckConstraint(
             "(role IN ('provider_user', 'provider_admin')) = (organisation_id IS NOT NULL)",
             name="provider_has_organisation",
+        ),
+        CheckConstraint(
+            "totp_enabled_at IS NULL OR totp_secret IS NOT NULL", name="totp_enabled_has_secret"
         ),
     )
 
@@ -139,6 +153,10 @@ class User(UserMixin, db.Model):
     @property
     def is_staff(self) -> bool:
         return self.role.is_staff
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.totp_enabled_at is not None
 
 
 class Invitation(db.Model):
@@ -164,3 +182,17 @@ class Invitation(db.Model):
     __table_args__ = (
         CheckConstraint("role IN ('provider_user', 'provider_admin')", name="provider_role"),
     )
+
+
+class RecoveryCode(db.Model):
+    """A single-use code for signing in without the authenticator; stored as a hash.
+
+    The codes carry 120 random bits, so a plain SHA-256 is enough (ASVS 6.5.2)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    used_at = mapped_column(UTCDateTime(), nullable=True)

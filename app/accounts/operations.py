@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..mail import outbox
 from ..models import utcnow
 from .models import Invitation, Organisation, OrganisationKind, Role, User
 from .passwords import hash_password, verify_password
@@ -120,7 +121,7 @@ def authenticate(email: str, password: str) -> User | None:
     valid = verify_password(user.password_hash if user else None, password)
     if user is None or not valid or not user.active:
         return None
-    user.last_login_at = utcnow()
+    # last_login_at is set when the sign-in completes (after the code step, if any).
     return user
 
 
@@ -198,6 +199,19 @@ def create_staff_user(name: str, email: str, role: Role, password: str) -> User:
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Set a new password and end every session of the user, remembered ones included.
+
+    The caller keeps its own session with ``sessions.carry_over``; a notice goes to the
+    user's address, so that someone who did not make the change hears of it."""
+    if not verify_password(user.password_hash, current):
+        raise AccountError(_l("The current password is not correct."), "current_password")
+    user.password_hash = hash_password(new)
+    user.session_nonce = new_session_nonce()
+    outbox.notify_account(user, "password_changed")
+    db.session.flush()
 
 
 def set_active(user: User, active: bool) -> None:

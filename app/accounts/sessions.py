@@ -95,6 +95,20 @@ def extend(token: str) -> None:
         db.session.flush()
 
 
+def carry_over(token: str, user: User) -> None:
+    """Keep this one session alive across a rotation of the user's nonce (which ends all
+    the others): after a password change, the person who made it stays signed in."""
+    db.session.execute(
+        update(SignInSession)
+        .where(
+            SignInSession.token_hash == _hash(token),
+            SignInSession.user_id == user.id,
+            SignInSession.ended_at.is_(None),
+        )
+        .values(user_nonce=user.session_nonce)
+    )
+
+
 def end(token: str | None) -> None:
     if not token:
         return

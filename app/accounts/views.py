@@ -1,20 +1,25 @@
 import logging
+import time
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from ..core.redirects import safe_next
 from ..extensions import db
-from . import operations, sessions
+from ..models import utcnow
+from . import operations, sessions, throttle, two_factor
 from .access import administrator_required, provider_admin_required, provider_required
 from .forms import (
     AcceptInvitationForm,
+    ChangePasswordForm,
+    CodeForm,
     InvitationForm,
     LoginForm,
     OrganisationForm,
     RegistrationForm,
+    RequireTwoFactorForm,
     StaffUserForm,
 )
 from .models import STAFF_ROLES, User
@@ -33,6 +38,7 @@ def _start_session(user: User) -> None:
     if lang:
         session["lang"] = lang
     sessions.start(user)
+    user.last_login_at = utcnow()
     db.session.commit()
     login_user(user)
 
@@ -42,16 +48,167 @@ def login():
         return redirect(url_for("core.index"))
     form = LoginForm()
     if form.validate_on_submit():
+        throttle.check(form.email.data)
         user = operations.authenticate(form.email.data, form.password.data)
         if user is None:
+            throttle.failed(form.email.data)
             # The log formatter escapes CR, LF and other control characters in the address.
             log.warning("failed sign-in for e-mail %s", form.email.data)
             form.password.errors.append(_("The e-mail address or password is not correct."))
         else:
             db.session.commit()
+            next_url = safe_next(request.args.get("next"))
+            if user.two_factor_enabled or two_factor.required(user):
+                _hold_sign_in(user, next_url)
+                step = "login_code" if user.two_factor_enabled else "login_enrol"
+                return redirect(url_for(f"accounts.{step}"))
             _start_session(user)
-            return redirect(safe_next(request.args.get("next")) or url_for("core.index"))
+            return redirect(next_url or url_for("core.index"))
     return render_template("accounts/login.html", form=form)
+
+
+# --- the second step of signing in ------------------------------------------------------
+# After the password, the person is held in the signed session cookie (user id, the
+# user's nonce, the time): not signed in, so every page but these two sends them to
+# /login, and the hold lapses after TWO_FACTOR_STEP_MINUTES or when the nonce changes.
+
+PENDING = "pending_sign_in"
+
+
+def _hold_sign_in(user: User, next_url: str | None) -> None:
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    session[PENDING] = {
+        "user": user.id,
+        "nonce": user.session_nonce,
+        "at": int(time.time()),
+        "next": next_url,
+    }
+
+
+def _held_user() -> User | None:
+    held = session.get(PENDING)
+    if not isinstance(held, dict):
+        return None
+    if time.time() - held.get("at", 0) > current_app.config["TWO_FACTOR_STEP_MINUTES"] * 60:
+        session.pop(PENDING, None)
+        return None
+    user = db.session.get(User, held.get("user"))
+    if user is None or not user.active or user.session_nonce != held.get("nonce"):
+        return None
+    return user
+
+
+def _start_over():
+    flash(_("Your sign-in has timed out. Please sign in again."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+def login_code():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.index"))
+    user = _held_user()
+    if user is None or not user.two_factor_enabled:
+        return _start_over()
+    form = CodeForm()
+    if form.validate_on_submit():
+        throttle.check(user.email)
+        if two_factor.verify(user, form.code.data):
+            next_url = session[PENDING].get("next")
+            _start_session(user)
+            return redirect(next_url or url_for("core.index"))
+        db.session.rollback()
+        throttle.failed(user.email)
+        log.warning("wrong second-factor code from %r", request.remote_addr)
+        form.code.errors.append(two_factor.WRONG_CODE)
+    return render_template("accounts/login_code.html", form=form)
+
+
+def login_enrol():
+    """Staff without a second factor enrol right after the password step."""
+    if current_user.is_authenticated:
+        return redirect(url_for("core.index"))
+    user = _held_user()
+    if user is None:
+        return _start_over()
+    if user.two_factor_enabled:
+        return redirect(url_for("accounts.login_code"))
+    two_factor.start_enrolment(user)
+    db.session.commit()
+    form = CodeForm()
+    if form.validate_on_submit():
+        throttle.check(user.email)
+        try:
+            codes = two_factor.confirm_enrolment(user, form.code.data)
+        except operations.AccountError as error:
+            db.session.rollback()
+            throttle.failed(user.email)
+            form.code.errors.append(error.message)
+        else:
+            next_url = session[PENDING].get("next")
+            _start_session(user)
+            return _recovery_codes(codes, next_url or url_for("core.index"))
+    return _enrolment_page(user, form, url_for("accounts.login_enrol"))
+
+
+def _enrolment_page(user: User, form, action: str):
+    return render_template(
+        "accounts/enrol.html",
+        form=form,
+        action=action,
+        qr=two_factor.qr_svg(user, _("QR code for your authenticator app")),
+        secret=two_factor.grouped(user.totp_secret),
+        staff=user.is_staff,
+        compulsory=two_factor.compulsory(user),
+    )
+
+
+def _recovery_codes(codes: list[str], next_url: str):
+    return render_template("accounts/recovery_codes.html", codes=codes, next_url=next_url)
+
+
+def two_factor_setup():
+    """A signed-in person turns the second factor on (staff: must, before anything else)."""
+    user = current_user
+    if user.two_factor_enabled:
+        return redirect(url_for("accounts.account"))
+    two_factor.start_enrolment(user)
+    db.session.commit()
+    form = CodeForm()
+    if form.validate_on_submit():
+        throttle.check(user.email)
+        try:
+            codes = two_factor.confirm_enrolment(user, form.code.data)
+        except operations.AccountError as error:
+            db.session.rollback()
+            throttle.failed(user.email)
+            form.code.errors.append(error.message)
+        else:
+            db.session.commit()
+            return _recovery_codes(codes, url_for("accounts.account"))
+    return _enrolment_page(user, form, url_for("accounts.two_factor"))
+
+
+@provider_required
+def two_factor_off():
+    user = current_user
+    form = CodeForm()
+    if not user.two_factor_enabled:
+        return redirect(url_for("accounts.account"))
+    if form.validate_on_submit():
+        throttle.check(user.email)
+        try:
+            two_factor.turn_off(user, form.code.data)
+        except operations.AccountError as error:
+            db.session.rollback()
+            throttle.failed(user.email)
+            return render_template("accounts/account.html", off_form=form, off_error=error.message)
+        db.session.commit()
+        flash(_("Two-step sign-in is off. Signing in now asks for your password only."), "success")
+        return redirect(url_for("accounts.account"))
+    return render_template("accounts/account.html", off_form=form), 200
 
 
 def logout():
@@ -68,6 +225,38 @@ def extend_session():
     sessions.extend(current_user.session_token)
     db.session.commit()
     return {"idle_seconds": int(sessions.idle_limit().total_seconds())}
+
+
+def account():
+    """The signed-in person's own account: password and two-step sign-in."""
+    return render_template(
+        "accounts/account.html",
+        off_form=CodeForm(),
+        recovery_left=two_factor.unused_recovery_codes(current_user),
+    )
+
+
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        throttle.check(current_user.email)
+        try:
+            operations.change_password(
+                current_user, form.current_password.data, form.new_password.data
+            )
+        except operations.AccountError as error:
+            db.session.rollback()
+            throttle.failed(current_user.email)
+            form[error.field].errors.append(error.message)
+        else:
+            sessions.carry_over(current_user.session_token, current_user)
+            db.session.commit()
+            flash(
+                _("Your password is changed. Every other browser signed in as you is signed out."),
+                "success",
+            )
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/change_password.html", form=form)
 
 
 def register():
@@ -107,7 +296,26 @@ def organisation():
                 db.session.commit()
                 flash(_("The organisation profile is saved."), "success")
                 return redirect(url_for("accounts.organisation"))
-    return render_template("accounts/organisation.html", form=form, organisation=org)
+    return render_template(
+        "accounts/organisation.html",
+        form=form,
+        organisation=org,
+        two_factor_form=RequireTwoFactorForm(prefix="two-factor", require=org.require_two_factor),
+    )
+
+
+@provider_admin_required
+def organisation_two_factor():
+    # Prefixed: it shares the page with the profile form (one id per CSRF field).
+    form = RequireTwoFactorForm(prefix="two-factor")
+    if form.validate_on_submit():
+        two_factor.require_for_organisation(current_user.organisation, form.require.data)
+        db.session.commit()
+        if form.require.data:
+            flash(_("Every user of your organisation now signs in in two steps."), "success")
+        else:
+            flash(_("Two-step sign-in is now each user's own choice."), "success")
+    return redirect(url_for("accounts.organisation"))
 
 
 @provider_required

@@ -30,11 +30,14 @@ def register_error_handlers(app):
             logs.refusal(code, _reason(error))
         incident = logs.request_id()
         description = getattr(error, "reason", None)
+        # Retry-After on a 429 tells the client when to come back.
+        headers = [(name, value) for name, value in error.get_headers() if name == "Retry-After"]
         return (
             render_template(
                 "core/error.html", code=code, incident=incident, description=description
             ),
             code,
+            headers,
         )
 
     @app.errorhandler(SecurityError)

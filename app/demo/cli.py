@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from .. import files
 from ..accounts import operations as accounts
+from ..accounts import two_factor
 from ..accounts.models import Organisation, OrganisationKind, User
 from ..domain import calendar
 from ..extensions import db
@@ -43,7 +44,11 @@ def load():
     """Create demonstration providers, accounts and notices; print how to sign in."""
     _require_demo_instance()
     if db.session.scalar(select(User.id).where(User.email == data.MARKER_EMAIL)):
-        click.echo("The demonstration data is already loaded; nothing was changed.")
+        if enrol_demo_staff():
+            db.session.commit()
+            click.echo("Demonstration staff accounts were given their second factor.")
+        else:
+            click.echo("The demonstration data is already loaded; nothing was changed.")
     else:
         try:
             notices = load_demo()
@@ -105,6 +110,17 @@ def _pad(text: str, width: int) -> str:
     return text + " " * (width - _width(text))
 
 
+def enrol_demo_staff() -> int:
+    """Demonstration staff loaded before the second factor existed get their fixed secret."""
+    enrolled = 0
+    for account in data.ACCOUNTS:
+        user = db.session.scalar(select(User).where(User.email == account.email))
+        if user is not None and account.role.is_staff and not user.two_factor_enabled:
+            two_factor.enrol_with_secret(user, data.totp_secret(account))
+            enrolled += 1
+    return enrolled
+
+
 def print_accounts():
     rows = [("role", "e-mail", "password", "organisation")]
     for account in data.ACCOUNTS:
@@ -123,6 +139,14 @@ def print_accounts():
         click.echo("  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True)).rstrip())
         if number == 0:
             click.echo("  ".join("-" * w for w in widths))
+    click.echo("")
+    click.echo("Staff accounts (reviewer, supervisor, administrator) sign in in two steps:")
+    click.echo("after the password, enter the current 6-digit code, printed by")
+    click.echo("  .venv/bin/flask users totp-code EMAIL")
+    click.echo("or add the account's key to an authenticator app:")
+    for account in data.ACCOUNTS:
+        if account.role.is_staff:
+            click.echo(f"  {account.email:<36} {data.totp_secret(account)}")
 
 
 # --- the demonstration ---------------------------------------------------------------------
@@ -206,6 +230,7 @@ class _Demo:
                 user = accounts.create_staff_user(
                     account.name, account.email, account.role, account.password
                 )
+                two_factor.enrol_with_secret(user, data.totp_secret(account))
             self.users[account.key] = user
         for account in data.ACCOUNTS:
             self.users[account.key].locale = account.locale

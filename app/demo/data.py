@@ -7,6 +7,8 @@ ISO 7064 mod 97-10 check digits, so that the registry's validators accept them, 
 bodies (``...9999...``, ``DEMO00...``, ``SEED00...``) are not any real company's.
 """
 
+import base64
+import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -110,6 +112,15 @@ ACCOUNTS = (
     ),
 )
 ACCOUNTS_BY_KEY = {account.key: account for account in ACCOUNTS}
+
+
+def totp_secret(account: DemoAccount) -> str | None:
+    """The fixed, published second-factor secret of a demonstration staff account."""
+    if not account.role.is_staff:
+        return None
+    digest = hashlib.sha256(f"advance-notice-registry demo {account.key}".encode()).digest()
+    return base64.b32encode(digest[:20]).decode()
+
 
 # The demonstration exists when this account does.
 MARKER_EMAIL = ACCOUNTS_BY_KEY["administrator"].email

@@ -23,6 +23,25 @@ SUBJECTS = {
     ),
 }
 
+# Messages about the account itself rather than a notice.
+ACCOUNT_SUBJECTS = {
+    "password_changed": lambda: _("Your password was changed"),
+    "two_factor_enabled": lambda: _("Two-step sign-in was turned on for your account"),
+    "two_factor_disabled": lambda: _("Two-step sign-in was turned off for your account"),
+}
+
+
+def notify_account(user: User, kind: str) -> OutboxMessage:
+    """A security notice to the user about their own account, in their language."""
+    with force_locale(user.locale):
+        subject = str(ACCOUNT_SUBJECTS[kind]())
+        body = render_template(f"mail/{kind}.txt", user=user)
+    message = OutboxMessage(
+        recipient=user.email, language=user.locale, subject=subject, body=body, kind=kind
+    )
+    db.session.add(message)
+    return message
+
 
 def queue(recipient: str, language: str, kind: str, notice, **context) -> OutboxMessage:
     with force_locale(language):

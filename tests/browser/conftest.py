@@ -24,11 +24,13 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+import pyotp
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from app import create_app
 from app.accounts import operations as accounts
+from app.accounts import two_factor
 from app.extensions import db
 from tests.browser.checks import Audit, HtmlChecker, child_setup
 
@@ -106,8 +108,13 @@ def live_server(database_factory, migrations, tmp_path_factory, html_checker):
     staff = {}
     with app.app_context():
         for key, (name, email, role) in STAFF.items():
-            accounts.create_staff_user(name, email, role, STAFF_PASSWORD)
-            staff[key] = SimpleNamespace(name=name, email=email, password=STAFF_PASSWORD)
+            user = accounts.create_staff_user(name, email, role, STAFF_PASSWORD)
+            # Staff sign in in two steps: each gets a second factor with a known secret.
+            secret = pyotp.random_base32()
+            two_factor.enrol_with_secret(user, secret)
+            staff[key] = SimpleNamespace(
+                name=name, email=email, password=STAFF_PASSWORD, totp_secret=secret
+            )
         db.session.commit()
         db.engine.dispose()
     log = files / "server.log"

@@ -138,8 +138,8 @@ def register(person: Person, org: Organisation) -> Dashboard:
     return dashboard
 
 
-def sign_in(person: Person, email, password=PASSWORD):
-    SignInPage(person).open().sign_in(email, password)
+def sign_in(person: Person, email, password=PASSWORD, totp_secret=None):
+    SignInPage(person).open().sign_in(email, password, totp_secret)
     person.use_language()
     return person
 

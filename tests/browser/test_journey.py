@@ -130,7 +130,8 @@ def test_a_notice_from_registration_to_the_public_register(
 
 
 def staff_member(open_context, lang, audit, account) -> Person:
-    return flows.sign_in(Person(open_context(lang), lang, audit), account.email, account.password)
+    person = Person(open_context(lang), lang, audit)
+    return flows.sign_in(person, account.email, account.password, account.totp_secret)
 
 
 def check_print_layout(receipt: ReceiptPage):

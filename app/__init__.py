@@ -78,8 +78,10 @@ def register_commands(app):
     from .demo.cli import demo_cli
     from .history.cli import audit_cli
     from .mail.cli import mail_cli
+    from .worker.cli import worker_command
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(worker_command)

@@ -32,6 +32,7 @@ INT_SETTINGS = (
     "MAIL_MAX_ATTEMPTS",
     "SESSION_IDLE_MINUTES",
     "SESSION_ABSOLUTE_HOURS",
+    "WORKER_POLL_SECONDS",
 )
 
 
@@ -79,6 +80,7 @@ class Defaults:
     MAIL_RETRY_BASE_SECONDS = 60  # back-off: base x 2^(attempts - 1), capped below
     MAIL_RETRY_MAX_SECONDS = 6 * 3600
     MAIL_LOG_PATH = None  # instance/mail.log
+    WORKER_POLL_SECONDS = 10  # `flask worker`: the sleep when nothing is due
     PAGE_SIZE = 50
     PDF_RENDER_TIMEOUT = 20.0
     PASSWORD_HASH = "scrypt"  # noqa: S105 - the name of a hash method, not a password

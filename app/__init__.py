@@ -22,7 +22,23 @@ def create_app(test_config=None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)
+    trust_proxy(app)
     return app
+
+
+def trust_proxy(app):
+    """Take the client's address, scheme and host from a reverse proxy's X-Forwarded-*
+    headers, for as many proxies as PROXY_FIX_X_* say (none by default)."""
+    hops = {
+        name: int(app.config.get(f"PROXY_FIX_X_{name.upper()}") or 0)
+        for name in ("for", "proto", "host")
+    }
+    if any(hops.values()):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=hops["for"], x_proto=hops["proto"], x_host=hops["host"]
+        )
 
 
 def import_models():

@@ -8,6 +8,9 @@
 #                (also installs the browser tests' tools: Chromium, Java, axe, vnu)
 #   make lint    ruff check and ruff format --check
 #   make format  let ruff fix imports and formatting
+#   make bench   gunicorn + wrk against PostgreSQL seeded with 1,000 and 100,000 notices
+#   make bench-1m  the same with 1,000,000 notices (seeding alone takes 15+ minutes)
+#   make load    50 providers filing at once while reviewers read the queue (PG and SQLite)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -22,7 +25,8 @@ PORT := 5000
 export FLASK_APP := wsgi.py
 export FLASK_DEBUG := 0
 
-.PHONY: help setup system-packages venv translations browser-tools run test lint format
+.PHONY: help setup system-packages venv translations browser-tools run test lint format \
+	bench bench-1m load
 
 help:
 	@sed -n 's/^#   //p' $(MAKEFILE_LIST)
@@ -65,3 +69,18 @@ lint: venv
 format: venv
 	$(BIN)/ruff check --fix --select I .
 	$(BIN)/ruff format .
+
+# Documented load tools, not tests: they need PostgreSQL (and wrk, installed when missing).
+BENCH_ARGS ?=
+
+bench: setup
+	@scripts/ensure-postgres.sh
+	$(BIN)/python bench/run.py 1k 100k $(BENCH_ARGS)
+
+bench-1m: setup
+	@scripts/ensure-postgres.sh
+	$(BIN)/python bench/run.py 1m $(BENCH_ARGS)
+
+load: setup
+	@scripts/ensure-postgres.sh
+	$(BIN)/python bench/load_run.py $(BENCH_ARGS)

@@ -22,7 +22,7 @@ keepalive = 5
 # Requests reach gunicorn only through the reverse proxy on the same machine: trust its
 # X-Forwarded-Proto there. The app itself trusts X-Forwarded-For only with PROXY_FIX_X_FOR.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
-accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None  # empty: no access log
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 # No max_requests: `make bench` shows worker memory stays flat, so workers need no recycling.

@@ -20,6 +20,7 @@ non-zero when a check fails.
 
 import argparse
 import re
+import signal
 import statistics
 import sys
 import threading
@@ -227,6 +228,7 @@ def main():
     parser.add_argument("--reviewers", type=int, default=3, choices=range(0, 4))
     parser.add_argument("--work-dir", type=Path, default=Path("/tmp/registry-bench"))  # noqa: S108
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped by SIGTERM"))
     results = {kind: run_once(kind, args) for kind in args.databases}
     print()
     for kind, ok in results.items():

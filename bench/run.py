@@ -27,6 +27,7 @@ import argparse
 import json
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -186,7 +187,7 @@ def python_load(make_request, duration: float, connections: int, at_least: int =
     }
 
 
-def measure_size(label, count, args) -> dict:
+def measure_size(label, count, args, memory_requests) -> dict:
     url, storage = prepare(label, count, args.work_dir, args.reuse)
     known = facts(url)
     env = _server.flask_env(url, storage)
@@ -246,7 +247,7 @@ def measure_size(label, count, args) -> dict:
         print_row(rows[-1])
 
         rows.extend(submissions(server, known, args))
-        if args.memory_requests:
+        if memory_requests:
             rows.append(memory_run(server, known, pages, args))
             print_row(rows[-1])
     finally:
@@ -303,7 +304,8 @@ def submissions(server, known, args) -> list[dict]:
 
 def memory_run(server, known, pages, args) -> dict:
     """The workers' memory after 1,000 and after N requests of the signed-in pages."""
-    mix = [(path, who) for name, path, who in pages if who is not None]
+    anonymous = Client(server.url)
+    mix = [(path, who or anonymous) for name, path, who in pages if path != "/healthz"]
     clients = [Client(server.url) for _ in range(args.connections)]
     for client in clients:
         client.cookies = {}
@@ -344,7 +346,7 @@ def memory_run(server, known, pages, args) -> dict:
         "errors": count["errors"],
     }
     return row(
-        f"memory run: {args.memory_requests:,} requests of the signed-in pages",
+        f"memory run: {args.memory_requests:,} requests, the pages above in turn",
         known,
         figures,
         marks.get("at_1000", 0.0),
@@ -475,8 +477,11 @@ def main():
     parser.add_argument("--work-dir", type=Path, default=Path("/tmp/registry-bench"))  # noqa: S108
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    for label in args.sizes:
-        result = measure_size(label, SIZES[label], args)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped by SIGTERM"))
+    for number, label in enumerate(args.sizes):
+        # The memory run takes minutes: once per invocation, at the first size.
+        memory_requests = args.memory_requests if number == 0 else 0
+        result = measure_size(label, SIZES[label], args, memory_requests)
         (RESULTS / f"{label}.json").write_text(json.dumps(result, indent=1))
     by_label = {
         label: json.loads((RESULTS / f"{label}.json").read_text())

@@ -123,17 +123,21 @@ class Gunicorn:
         except OSError:
             return []
 
-    def worker_rss_mb(self) -> float:
-        """The workers' resident memory, summed, in MiB (VmRSS from /proc)."""
-        total = 0
+    def worker_rss_kib(self) -> list[int]:
+        """Each worker's resident memory in KiB (VmRSS from /proc)."""
+        sizes = []
         for pid in self.worker_pids():
             try:
                 for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                     if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
+                        sizes.append(int(line.split()[1]))
             except OSError:
                 continue
-        return total / 1024
+        return sizes
+
+    def worker_rss_mb(self) -> float:
+        """The workers' resident memory, summed, in MiB."""
+        return sum(self.worker_rss_kib()) / 1024
 
     def stop(self):
         if self.process.poll() is None:

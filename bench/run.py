@@ -327,6 +327,8 @@ def memory_run(server, known, pages, args) -> dict:
                 count["n"] += 1
                 if n == 1000:
                     marks["at_1000"] = server.worker_rss_mb()
+                if n % 5000 == 0:
+                    marks[n] = [round(kib / 1024, 1) for kib in server.worker_rss_kib()]
             path, who = mix[n % len(mix)]
             client.cookies = dict(who.cookies)
             response = client.get(path)
@@ -348,6 +350,9 @@ def memory_run(server, known, pages, args) -> dict:
         "requests": len(timings),
         "errors": count["errors"],
     }
+    marks[args.memory_requests] = [round(kib / 1024, 1) for kib in server.worker_rss_kib()]
+    print(f"  each worker's RSS (MiB) after n requests: {marks}", flush=True)
+    figures["samples"] = {str(k): v for k, v in marks.items() if k != "at_1000"}
     return row(
         f"memory run: {args.memory_requests:,} requests, the pages above in turn",
         known,

@@ -9,6 +9,7 @@ import io
 import re
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from pypdf import PdfWriter
 
@@ -21,8 +22,6 @@ ADVANCE_BUSINESS_DAYS = 40  # the default; a server configured otherwise needs a
 
 def planned_date():
     today = calendar.to_jst(calendar.utcnow()).date()
-    from datetime import timedelta
-
     return calendar.earliest_start_date(today, ADVANCE_BUSINESS_DAYS) + timedelta(days=30)
 
 

@@ -80,6 +80,7 @@ def prepare(label: str, count: int, work: Path, reuse: bool) -> tuple[str, Path]
 
 def facts(url: str) -> dict:
     """Ids and a deep cursor to build the page addresses from."""
+    from app.reference import load_exchanges
     from app.review.queue import encode_cursor
 
     one = _server.scalar
@@ -103,7 +104,7 @@ def facts(url: str) -> dict:
         "ORDER BY a.id LIMIT 1",
         DEMO_PROVIDER,
     )
-    exchange = __import__("app.reference", fromlist=["load_exchanges"]).load_exchanges(None)[0]
+    exchange = load_exchanges(None)[0]
     return {
         "notices": total,
         "middle_notice": middle,

@@ -7,7 +7,6 @@ app's own calendar, so the notice is valid whenever it runs.
 
 import io
 import re
-import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -123,9 +122,3 @@ def file_notice(client: Client, *, exchange: str, pdf: bytes, planned) -> Filing
     found = RECEIPT_NUMBER.search(receipt.text)
     filing.receipt_number = found.group(0) if found else ""
     return filing
-
-
-def timed(function, *args, **kwargs):
-    started = time.perf_counter()
-    result = function(*args, **kwargs)
-    return result, time.perf_counter() - started

@@ -9,6 +9,9 @@
 #   make lint    ruff check, ruff format --check, bandit (medium severity and up)
 #   make security  bandit, then sqlmap (scripts/sqlmap-check.sh) against the queue and register
 #   make format  let ruff fix imports and formatting
+#   make bench   gunicorn + wrk against PostgreSQL seeded with 1,000 and 100,000 notices
+#   make bench-1m  the same with 1,000,000 notices (seeding alone takes 15+ minutes)
+#   make load    50 providers filing at once while reviewers read the queue (PG and SQLite)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -23,7 +26,8 @@ PORT := 5000
 export FLASK_APP := wsgi.py
 export FLASK_DEBUG := 0
 
-.PHONY: help setup system-packages venv translations browser-tools run test lint format security
+.PHONY: help setup system-packages venv translations browser-tools run test lint format \
+	security bench bench-1m load
 
 help:
 	@sed -n 's/^#   //p' $(MAKEFILE_LIST)
@@ -77,3 +81,18 @@ security: venv translations
 format: venv
 	$(BIN)/ruff check --fix --select I .
 	$(BIN)/ruff format .
+
+# Documented load tools, not tests: they need PostgreSQL (and wrk, installed when missing).
+BENCH_ARGS ?=
+
+bench: setup
+	@scripts/ensure-postgres.sh
+	$(BIN)/python bench/run.py 1k 100k $(BENCH_ARGS)
+
+bench-1m: setup
+	@scripts/ensure-postgres.sh
+	$(BIN)/python bench/run.py 1m $(BENCH_ARGS)
+
+load: setup
+	@scripts/ensure-postgres.sh
+	$(BIN)/python bench/load_run.py $(BENCH_ARGS)

@@ -25,7 +25,23 @@ def create_app(test_config=None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)
+    trust_proxy(app)
     return app
+
+
+def trust_proxy(app):
+    """Take the client's address, scheme and host from a reverse proxy's X-Forwarded-*
+    headers, for as many proxies as PROXY_FIX_X_* say (none by default)."""
+    hops = {
+        name: int(app.config.get(f"PROXY_FIX_X_{name.upper()}") or 0)
+        for name in ("for", "proto", "host")
+    }
+    if any(hops.values()):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=hops["for"], x_proto=hops["proto"], x_host=hops["host"]
+        )
 
 
 def import_models():
@@ -84,6 +100,7 @@ def register_commands(app):
     from .history.cli import audit_cli
     from .mail.cli import mail_cli
     from .storage.cli import storage_cli
+    from .worker.cli import worker_command
 
     app.cli.add_command(users_cli)
     app.cli.add_command(backup_cli)
@@ -91,3 +108,4 @@ def register_commands(app):
     app.cli.add_command(audit_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(storage_cli)
+    app.cli.add_command(worker_command)

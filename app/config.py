@@ -42,6 +42,10 @@ INT_SETTINGS = (
     "SESSION_IDLE_MINUTES",
     "SESSION_ABSOLUTE_HOURS",
     "TWO_FACTOR_STEP_MINUTES",
+    "WORKER_POLL_SECONDS",
+    "PROXY_FIX_X_FOR",
+    "PROXY_FIX_X_PROTO",
+    "PROXY_FIX_X_HOST",
 )
 
 
@@ -99,6 +103,12 @@ class Defaults:
     MAIL_RETRY_BASE_SECONDS = 60  # back-off: base x 2^(attempts - 1), capped below
     MAIL_RETRY_MAX_SECONDS = 6 * 3600
     MAIL_LOG_PATH = None  # instance/mail.log
+    # Behind a reverse proxy: how many proxies' X-Forwarded-For / -Proto / -Host to trust
+    # (werkzeug's ProxyFix). 0, the default, ignores the headers: a client could forge them.
+    PROXY_FIX_X_FOR = 0
+    PROXY_FIX_X_PROTO = 0
+    PROXY_FIX_X_HOST = 0
+    WORKER_POLL_SECONDS = 10  # `flask worker`: the sleep when nothing is due
     PAGE_SIZE = 50
     PDF_RENDER_TIMEOUT = 20.0
     PASSWORD_HASH = "scrypt"  # noqa: S105 - the name of a hash method, not a password

@@ -20,7 +20,10 @@ from sqlalchemy import event, func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import pyotp  # noqa: E402
+
 from app import create_app  # noqa: E402
+from app.demo.data import ACCOUNTS_BY_KEY, DEMO_PASSWORD, totp_secret  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.filing.models import Notice  # noqa: E402
 
@@ -34,21 +37,25 @@ PAGES = {
 }
 
 
+REVIEWER = ACCOUNTS_BY_KEY["reviewer"]
+
+
+def post_form(client, path, **fields):
+    page = client.get(path).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    return client.post(path, data={"csrf_token": token, **fields})
+
+
 def main():
     app = create_app({"RATELIMIT_ENABLED": False})
     client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    response = client.post(
-        "/login",
-        data={
-            "csrf_token": token,
-            "email": "reviewer@fsa-demo.example.com",
-            "password": "demo-password-2026",
-        },
-    )
+    response = post_form(client, "/login", email=REVIEWER.email, password=DEMO_PASSWORD)
     if response.status_code != 302:
         raise SystemExit("sign-in failed: run `flask demo load` against this database first")
+    # The second step, with the demo reviewer's published key (app/demo/data.py).
+    response = post_form(client, "/login/code", code=pyotp.TOTP(totp_secret(REVIEWER)).now())
+    if response.status_code != 302 or "/login" in response.location:
+        raise SystemExit("the code step failed (a code works once: try again in 30 seconds)")
     with app.app_context():
         total = db.session.scalar(select(func.count()).select_from(Notice))
         engine = db.engine

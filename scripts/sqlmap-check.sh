@@ -43,15 +43,26 @@ for _ in $(seq 1 60); do
 done
 curl -fsS "$base/healthz" >/dev/null || { cat "$work/server.log"; echo "the app did not start" >&2; exit 1; }
 
-# Sign in through the form and print the session cookie as "name=value". Staff sign-in is
-# password-only here; a second factor (TOTP) would be answered in this one function.
+# Sign in through the form and print the session cookie as "name=value". Staff answer the
+# second step with the demo account's current code (`flask users totp-code`, demo only).
+csrf_of() {
+  curl -fsS -c "$1" -b "$1" "$2" |
+    sed -n 's/.*name="csrf_token"[^>]*value="\([^"]*\)".*/\1/p' | head -n 1
+}
 sign_in() {
   local email=$1 password=$2 jar="$work/jar-$1"
-  local token
-  token=$(curl -fsS -c "$jar" -b "$jar" "$base/login" |
-    sed -n 's/.*name="csrf_token"[^>]*value="\([^"]*\)".*/\1/p' | head -n 1)
-  curl -fsS -o /dev/null -c "$jar" -b "$jar" --data-urlencode "csrf_token=$token" \
-    --data-urlencode "email=$email" --data-urlencode "password=$password" "$base/login"
+  local token next
+  token=$(csrf_of "$jar" "$base/login")
+  next=$(curl -fsS -o /dev/null -w '%{redirect_url}' -c "$jar" -b "$jar" \
+    --data-urlencode "csrf_token=$token" --data-urlencode "email=$email" \
+    --data-urlencode "password=$password" "$base/login")
+  case "$next" in
+    */login/code*)
+      token=$(csrf_of "$jar" "$base/login/code")
+      curl -fsS -o /dev/null -c "$jar" -b "$jar" --data-urlencode "csrf_token=$token" \
+        --data-urlencode "code=$($BIN/flask users totp-code "$email")" "$base/login/code"
+      ;;
+  esac
   awk '$6 ~ /session$/ { print $6 "=" $7 }' "$jar"
 }
 

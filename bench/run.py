@@ -63,7 +63,10 @@ def prepare(label: str, count: int, work: Path, reuse: bool) -> tuple[str, Path]
         except Exception:  # noqa: BLE001 - missing database: build it
             seeded = 0
         if seeded >= count:
-            print(f"{label}: reusing {name} ({seeded:,} notices)", flush=True)
+            print(f"{label}: reusing {name} ({seeded:,} notices); migrating it", flush=True)
+            env = _server.flask_env(url, storage)
+            _server.flask(env, "db", "upgrade")
+            _server.flask(env, "demo", "load")  # idempotent; enrols staff added since
             return url, storage
     print(f"{label}: building {name} with {count:,} notices", flush=True)
     shutil.rmtree(work / label, ignore_errors=True)

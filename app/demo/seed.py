@@ -427,6 +427,10 @@ class _Seeder:
             "session_nonce": new_session_nonce(),
             "created_at": self.now,
             "last_login_at": None,
+            # Seeded staff enrol their second factor at their first sign-in.
+            "totp_secret": None,
+            "totp_enabled_at": None,
+            "totp_last_counter": None,
         }
 
     def ensure_staff(self) -> dict:
@@ -549,6 +553,7 @@ class _Seeder:
             "contact_department": "コンプライアンス部",
             "contact_email": f"contact@seed-provider-{n:04d}.example.com",
             "contact_phone": f"+8135555{n % 10000:04d}",
+            "require_two_factor": False,
             "created_at": self.now,
             "updated_at": self.now,
         }

@@ -132,7 +132,7 @@ def live_server(database_factory, migrations, tmp_path_factory, html_checker):
     if not port.isdigit():
         process.kill()
         pytest.fail(f"the app did not start: {log.read_text()[-3000:]}", pytrace=False)
-    yield SimpleNamespace(url=f"http://127.0.0.1:{int(port)}", staff=staff, log=log)
+    yield SimpleNamespace(url=f"http://127.0.0.1:{int(port)}", staff=staff, log=log, database=url)
     process.terminate()
     try:
         process.wait(10)

@@ -7,6 +7,8 @@ inactivity passes in an instant; the server side of the timeout is tests/test_se
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from tests.browser import flows
 from tests.browser.pages import Person, Translator
@@ -16,15 +18,33 @@ pytestmark = pytest.mark.browser
 IDLE_MINUTES = 30  # the default SESSION_IDLE_MINUTES, which the live server keeps
 
 
+def last_seen(database_url, email):
+    """When the server last saw this person's live session (its idle clock's start)."""
+    engine = create_engine(database_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(
+                text(
+                    "SELECT max(s.last_seen_at) FROM sign_in_sessions s "
+                    "JOIN users u ON u.id = s.user_id "
+                    "WHERE u.email = :email AND s.ended_at IS NULL"
+                ),
+                {"email": email},
+            ).scalar_one()
+    finally:
+        engine.dispose()
+
+
 @pytest.mark.parametrize("lang", ["ja"])
 def test_the_idle_warning_comes_two_minutes_early_and_staying_extends_the_session(
-    open_context, audit, unique, lang
+    open_context, audit, unique, lang, live_server
 ):
     _ = Translator(lang)
     context = open_context(lang)
     context.clock.install()
     provider = Person(context, lang, audit)
-    flows.register(provider, flows.organisation(unique, lang))
+    org = flows.organisation(unique, lang)
+    flows.register(provider, org)
     page = provider.page
     warning = page.get_by_role("alertdialog", name=_("You will be signed out soon"))
     stay = page.get_by_role("button", name=_("Stay signed in"))
@@ -38,11 +58,13 @@ def test_the_idle_warning_comes_two_minutes_early_and_staying_extends_the_sessio
     expect(stay).to_be_focused()
 
     # Enter on the focused button asks the server to restart the idle clock.
+    before = last_seen(live_server.database, org.email)
     with page.expect_response(lambda r: r.url.endswith("/session/extend")) as extended:
         page.keyboard.press("Enter")
     assert extended.value.status == 200
     assert extended.value.json()["idle_seconds"] == IDLE_MINUTES * 60
     expect(warning).to_be_hidden()
+    assert last_seen(live_server.database, org.email) > before
 
     # The warning is scheduled afresh from the extension, and the session is alive.
     page.clock.fast_forward(f"{IDLE_MINUTES - 2 - 1}:00")

@@ -139,18 +139,25 @@ def login_enrol():
     db.session.commit()
     form = CodeForm()
     if form.validate_on_submit():
-        throttle.check(user.email)
-        try:
-            codes = two_factor.confirm_enrolment(user, form.code.data)
-        except operations.AccountError as error:
-            db.session.rollback()
-            throttle.failed(user.email)
-            form.code.errors.append(error.message)
-        else:
+        codes = _confirm_enrolment(user, form)
+        if codes is not None:
             next_url = session[PENDING].get("next")
             _start_session(user)
             return _recovery_codes(codes, next_url or url_for("core.index"))
     return _enrolment_page(user, form, url_for("accounts.login_enrol"))
+
+
+def _confirm_enrolment(user: User, form) -> list[str] | None:
+    """The new recovery codes when the code confirms the enrolment; otherwise None, the
+    form says why, and the failure counts toward the sign-in throttle."""
+    throttle.check(user.email)
+    try:
+        return two_factor.confirm_enrolment(user, form.code.data)
+    except operations.AccountError as error:
+        db.session.rollback()
+        throttle.failed(user.email)
+        form.code.errors.append(error.message)
+        return None
 
 
 def _enrolment_page(user: User, form, action: str):
@@ -178,14 +185,8 @@ def two_factor_setup():
     db.session.commit()
     form = CodeForm()
     if form.validate_on_submit():
-        throttle.check(user.email)
-        try:
-            codes = two_factor.confirm_enrolment(user, form.code.data)
-        except operations.AccountError as error:
-            db.session.rollback()
-            throttle.failed(user.email)
-            form.code.errors.append(error.message)
-        else:
+        codes = _confirm_enrolment(user, form)
+        if codes is not None:
             db.session.commit()
             return _recovery_codes(codes, url_for("accounts.account"))
     return _enrolment_page(user, form, url_for("accounts.two_factor"))

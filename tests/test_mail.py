@@ -497,8 +497,8 @@ def test_flask_mail_outbox_lists_failures(app, runner, submitted):
     assert "ConnectionRefusedError" in result.output
 
 
-def test_flask_mail_send_loop_stops_on_sigterm(app, runner, submitted, smtp):
-    """The loop delivers, then ends cleanly on SIGTERM (its handler is polled for first,
+def test_flask_worker_delivers_then_stops_on_sigterm(app, runner, submitted, smtp):
+    """The worker delivers, then ends cleanly on SIGTERM (its handler is polled for first,
     so that the signal can never reach pytest's default handler)."""
     default = signal.getsignal(signal.SIGTERM)
 
@@ -512,11 +512,11 @@ def test_flask_mail_send_loop_stops_on_sigterm(app, runner, submitted, smtp):
 
     killer = threading.Thread(target=terminate_when_handled)
     killer.start()
-    result = runner.invoke(args=["mail", "send", "--loop", "--interval", "0.2"])
+    result = runner.invoke(args=["worker", "--poll", "0.2"])
     killer.join()
 
     assert result.exit_code == 0, result.output
-    assert "sent 4, failed 0" in result.output
+    assert "worker stopped: sent 4, failed 0" in result.output
     assert "SIGTERM: stopping" in result.output
     assert signal.getsignal(signal.SIGTERM) is default
     assert len(smtp.arrivals) == 4

@@ -1,7 +1,7 @@
-"""`flask mail send [--loop]` delivers the outbox; `flask mail outbox` shows what is in it."""
+"""`flask mail send` delivers the due messages once; `flask mail outbox` shows what is in
+the outbox. The long-running delivery is `flask worker` (app/worker/cli.py)."""
 
 import contextlib
-import logging
 import signal
 import threading
 
@@ -10,8 +10,6 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from .sender import MailConfigError, deliver_pending, outbox_counts, unsent_with_errors
-
-log = logging.getLogger(__name__)
 
 mail_cli = AppGroup("mail", help="Deliver the outbox of e-mail messages.")
 
@@ -49,46 +47,17 @@ def stop_on_signals():
 
 
 @mail_cli.command("send")
-@click.option("--loop", is_flag=True, help="Keep running; stop with Ctrl-C or SIGTERM.")
-@click.option(
-    "--interval",
-    type=click.FloatRange(min=0.1),
-    default=30.0,
-    show_default=True,
-    help="Seconds between runs with --loop.",
-)
 @click.option(
     "--limit",
     type=click.IntRange(min=1),
     default=100,
     show_default=True,
-    help="At most this many messages per run.",
+    help="At most this many messages.",
 )
-def send(loop, interval, limit):
-    """Send the due messages of the outbox (once, or every --interval seconds)."""
-    config = current_app.config
-    if not loop:
-        sent, failed = _run(config, limit)
-        click.echo(f"sent {sent}, failed {failed}")
-        return
-    with stop_on_signals() as stop:
-        click.echo(f"delivering the outbox every {interval:g} s; Ctrl-C to stop", err=True)
-        while not stop.is_set():
-            try:
-                sent, failed = deliver_pending(config, limit=limit, stop=stop)
-            except MailConfigError as error:
-                raise click.ClickException(str(error)) from error
-            except Exception:
-                # A lost database connection and the like: say so, and try again later.
-                log.exception("outbox delivery failed; retrying in %s s", interval)
-                click.echo("outbox delivery failed (see the log); retrying", err=True)
-            else:
-                if sent or failed:
-                    click.echo(f"sent {sent}, failed {failed}")
-                if sent + failed >= limit:
-                    continue  # more may be due: go on at once
-            stop.wait(interval)
-    click.echo("stopped", err=True)
+def send(limit):
+    """Send the due messages of the outbox once (`flask worker` keeps doing it)."""
+    sent, failed = _run(current_app.config, limit)
+    click.echo(f"sent {sent}, failed {failed}")
 
 
 def _run(config, limit):

@@ -1,7 +1,7 @@
 """Delivering the outbox: claim due messages, send them over SMTP, record the outcome.
 
-``deliver_pending(app.config)`` is the whole interface (``flask mail send`` runs it once or in
-a loop; a general worker can call it the same way). It needs an app context, for the
+``deliver_pending(app.config)`` is the whole interface (``flask mail send`` runs it once,
+``flask worker`` in a loop). It needs an app context, for the
 database engine, and opens its own sessions: the caller's ``db.session`` is neither used nor
 committed, but it must not hold an open write transaction on SQLite (commit first).
 

@@ -19,6 +19,7 @@ import time
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from ..mail.cli import stop_on_signals
 from ..mail.sender import MailConfigError, deliver_pending
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
     default=None,
     help="Seconds to sleep when nothing is due [default: WORKER_POLL_SECONDS].",
 )
+@with_appcontext
 def worker_command(once, batch, poll):
     """Deliver the outbox in batches; stops cleanly on SIGTERM or Ctrl-C."""
     config = current_app.config

@@ -57,6 +57,7 @@ from ..domain.workflow import Action, Status
 from ..extensions import db
 from ..filing.models import Notice, NoticeClient, NoticeVersion, ReceiptCounter
 from ..filing.numbering import format_receipt_number
+from ..filing.sections import SECURITY_FIELDS, SYSTEM_FIELDS
 from ..filing.snapshot import build_snapshot
 from ..history.chain import GENESIS, event_hash
 from ..history.models import NoticeEvent
@@ -112,30 +113,10 @@ ACTIONS = {
     "confirm_decision": (Action.CONFIRM_DECISION, None),  # accepted or returned
     "withdraw": (Action.WITHDRAW, Status.WITHDRAWN),
 }
-SYSTEM_COLUMNS = (
-    "categories",
-    "category_other",
-    "delivery_model",
-    "hosting_provider",
-    "data_countries",
-    "key_countries",
-    "supported_assets",
-    "description",
-    "hot_wallet_percent",
-    "signing_scheme",
-    "signing_threshold_m",
-    "signing_threshold_n",
-    "hsm_certification",
-    "access_controls",
-    "fisc_compliance",
-    "pentest_tester",
-    "incident_contact",
-    "incident_client_hours",
-    "incident_fsa_hours",
-    "personnel_security",
-    "rto_minutes",
-    "rpo_minutes",
-)
+# The System and Security answers a provider's system keeps from notice to notice; its name
+# comes from the system too, the version and the penetration-test date are per notice.
+PER_NOTICE = ("system_name", "system_version", "pentest_date")
+SYSTEM_COLUMNS = tuple(name for name in SYSTEM_FIELDS + SECURITY_FIELDS if name not in PER_NOTICE)
 TABLES = (
     ("notices", Notice.__table__),
     ("clients", NoticeClient.__table__),

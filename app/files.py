@@ -11,11 +11,12 @@ such a file is simply referenced by no row, which is what a storage check report
 import logging
 
 from flask import current_app
-from sqlalchemy import event, select
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from .extensions import db
 from .storage import Storage, storage_from_config
+from .storage.references import is_referenced
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +63,5 @@ def _discard_written_files(session: Session, transaction) -> None:
 
 def _referenced(session: Session, keys: list[str]) -> set[str]:
     """The keys among ``keys`` that committed rows refer to (read on a connection of its own)."""
-    from .filing.models import Attachment
-
     with session.get_bind().connect() as connection:
-        return set(
-            connection.scalars(
-                select(Attachment.storage_key).where(Attachment.storage_key.in_(keys))
-            )
-        )
+        return {key for key in keys if is_referenced(connection, db.metadata, key)}

@@ -521,3 +521,10 @@ def auth():
 @pytest.fixture
 def login(auth):
     return auth.login
+
+
+@pytest.fixture
+def signed_in(client, auth, people):
+    """The test client, signed in as provider A's user."""
+    auth.login(client, people.provider_a_user)
+    return client

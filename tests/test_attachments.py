@@ -61,12 +61,6 @@ def draft(people):
     return notice
 
 
-@pytest.fixture
-def signed_in(client, auth, people):
-    auth.login(client, people.provider_a_user)
-    return client
-
-
 # --- refused uploads ------------------------------------------------------------------
 
 NOT_A_PDF = "The file is not a PDF document. Only PDF files can be attached."

@@ -69,12 +69,6 @@ def draft(people):
     return notice
 
 
-@pytest.fixture
-def signed_in(client, auth, people):
-    auth.login(client, people.provider_a_user)
-    return client
-
-
 # --- what must hold after every fault -------------------------------------------------
 
 

@@ -54,12 +54,6 @@ def _references_cleared(app):
 
 
 @pytest.fixture
-def signed_in(client, auth, people):
-    auth.login(client, people.provider_a_user)
-    return client
-
-
-@pytest.fixture
 def blank(people):
     notice = operations.create_draft(people.provider_a_user)
     db.session.commit()

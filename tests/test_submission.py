@@ -52,12 +52,6 @@ def draft(people):
     return notice
 
 
-@pytest.fixture
-def signed_in(client, auth, people):
-    auth.login(client, people.provider_a_user)
-    return client
-
-
 # --- submitting once ------------------------------------------------------------------
 
 

@@ -30,15 +30,22 @@ def recreate_postgres(name: str):
         connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
-def scalar(database_url: str, query: str, *params):
+def rows(database_url: str, query: str, *params) -> list[tuple]:
+    """Every row of one query (``%s`` placeholders), on PostgreSQL or SQLite."""
     url = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
     if url.startswith("sqlite:///"):
         import sqlite3
 
         with sqlite3.connect(url.removeprefix("sqlite:///")) as connection:
-            return connection.execute(query.replace("%s", "?"), params).fetchone()
+            return connection.execute(query.replace("%s", "?"), params).fetchall()
     with psycopg.connect(url) as connection:
-        return connection.execute(query, params).fetchone()
+        return connection.execute(query, params).fetchall()
+
+
+def scalar(database_url: str, query: str, *params):
+    """The first row of one query (a tuple, or None)."""
+    found = rows(database_url, query, *params)
+    return found[0] if found else None
 
 
 def flask_env(database_url: str, storage: Path, **extra) -> dict:

@@ -167,7 +167,7 @@ def report(kind, url, record, filed, before, elapsed) -> bool:
         receipts += count == 1
     every = []
     pattern = re.compile(rf"AN-{year}-(\d{{6}})")
-    for (number,) in _rows(
+    for (number,) in _server.rows(
         url, "SELECT receipt_number FROM notices WHERE receipt_number LIKE %s", f"AN-{year}-%"
     ):
         every.append(int(pattern.fullmatch(number).group(1)))
@@ -205,19 +205,6 @@ def report(kind, url, record, filed, before, elapsed) -> bool:
     for name, ok in checks.items():
         print(f"  [{'ok' if ok else 'FAILED'}] {name}")
     return all(checks.values())
-
-
-def _rows(database_url, query, *params):
-    url = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
-    if url.startswith("sqlite:///"):
-        import sqlite3
-
-        with sqlite3.connect(url.removeprefix("sqlite:///")) as connection:
-            return connection.execute(query.replace("%s", "?"), params).fetchall()
-    import psycopg
-
-    with psycopg.connect(url) as connection:
-        return connection.execute(query, params).fetchall()
 
 
 def main():

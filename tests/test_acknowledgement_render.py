@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 import weasyprint
+import zxingcpp
+from PIL import Image
 from pypdf import PdfReader
 from weasyprint.urls import FatalURLFetchingError
 
@@ -184,6 +186,15 @@ def test_qr_code_is_an_image_and_the_url_is_not_a_link(receipt_pdf):
     assert len(pdf.pages[0].images) == 1
     for page in pdf.pages:
         assert "/Annots" not in page
+
+
+def test_qr_code_read_back_from_the_pdf_gives_the_verification_url(receipt_pdf):
+    image = reader(receipt_pdf).pages[0].images[0].image.convert("L")
+    # One pixel per module in the PDF: enlarge it as a printer or a screen would.
+    scanned = image.resize((image.width * 8, image.height * 8), Image.NEAREST)
+    assert [code.text for code in zxingcpp.read_barcodes(scanned)] == [
+        make_doc()["verification_url"]
+    ]
 
 
 @pytest.mark.parametrize("name", ["株式会社髙𠮷①", "髙橋𠮷野家①号"])

@@ -114,6 +114,9 @@ class Defaults:
     PASSWORD_HASH = "scrypt"  # noqa: S105 - the name of a hash method, not a password
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # Limits on views (the public verification page) let a request through, and log
+    # it, when their storage fails; sign-in falls back to per-process counts instead.
+    RATELIMIT_SWALLOW_ERRORS = True
     # Host names (and ".example.jp" for every subdomain) that requests may name in their
     # Host header; any other gets 400. From the environment: comma-separated. None (the
     # default outside production) accepts any host; production without it accepts only
@@ -149,6 +152,12 @@ def load(app, test_config=None):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'registry.db'}"
     if app.config.get("REDIS_URL"):
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+        # Redis down or unreachable: answer within a second, as a StorageError that
+        # app/accounts/throttle.py and RATELIMIT_SWALLOW_ERRORS deal with, not a 500.
+        app.config.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS",
+            {"wrap_exceptions": True, "socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        )
     if not app.config["STORAGE_PATH"]:
         app.config["STORAGE_PATH"] = str(instance / "files")
     if app.config["ENV"] == "production":

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from app.accounts import throttle
 from app.accounts.models import Role
 from app.extensions import db
 from tests.factories import PASSWORD, make_user
@@ -122,6 +123,45 @@ def test_the_429_page_is_in_japanese_too(throttled, people):
     refused = attempt(client, people.provider_a_user.email)
     assert refused.status_code == 429
     assert "サインインの失敗が続いた" in refused.text
+
+
+# --- Redis down ---------------------------------------------------------------------------
+
+# Nothing listens on port 1: every connection is refused at once, as when Redis is down.
+DEAD_REDIS_URL = "redis://127.0.0.1:1/0"
+
+
+@pytest.fixture
+def redis_down(make_app, people):
+    throttle._local.storage.reset()  # this process's fallback counts, from earlier tests
+    return make_app(
+        RATELIMIT_ENABLED=True,
+        REDIS_URL=DEAD_REDIS_URL,
+        LOGIN_LIMIT_PER_ACCOUNT="3 per 15 minutes",
+        LOGIN_LIMIT_PER_ADDRESS="6 per 15 minutes",
+    )
+
+
+def test_with_redis_down_sign_in_works_and_failures_are_still_counted(redis_down, people, caplog):
+    assert redis_down.config["RATELIMIT_STORAGE_URI"] == DEAD_REDIS_URL
+    user = people.provider_a_user
+    response = attempt(redis_down.test_client(), user.email, PASSWORD)
+    assert response.status_code == 302, response.text
+
+    client = redis_down.test_client()
+    for _ in range(3):
+        assert field_error(attempt(client, user.email), "password") == WRONG_CREDENTIALS
+    # Counted in this process's memory while the shared storage is unreachable.
+    refused = attempt(client, user.email, PASSWORD)
+    assert refused.status_code == 429
+    assert PAUSED in refused.text
+    assert "rate-limit storage unreachable" in caplog.text
+
+
+def test_with_redis_down_the_public_verification_page_still_answers(redis_down):
+    response = redis_down.test_client().get("/verify?number=AN-2026-000001&code=ABCDEFGHJK")
+    assert response.status_code == 200
+    assert "not found" in response.text.lower() or "見つかりません" in response.text
 
 
 # --- across two gunicorn workers sharing Redis ---------------------------------------------

@@ -50,8 +50,8 @@ import pytest
 from flask import current_app, has_app_context, url_for
 from flask.testing import FlaskClient, FlaskCliRunner
 from psycopg import sql
+from sqlalchemy import event, exists, select, update
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import exists, select, update
 from sqlalchemy.engine import make_url
 
 from app import config as app_config
@@ -528,3 +528,18 @@ def signed_in(client, auth, people):
     """The test client, signed in as provider A's user."""
     auth.login(client, people.provider_a_user)
     return client
+
+
+@contextlib.contextmanager
+def counting_statements():
+    """The SQL statements the application sends while the block runs (a list of str)."""
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)

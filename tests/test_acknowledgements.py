@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from app.acknowledgements.models import Acknowledgement, DocumentKind
 from app.extensions import db
+from tests.conftest import BACKEND, counting_statements
 from tests.review_helpers import confirm, propose, request_info, submitted_notice, take
 
 
@@ -63,6 +64,21 @@ def test_the_owner_downloads_the_stored_bytes_with_their_hash_as_etag(client, au
     # Downloading never re-renders: still one document, the same bytes.
     assert db.session.scalar(select(func.count()).select_from(Acknowledgement)) == 1
     assert client.get(url).data == receipt.pdf
+
+
+def test_a_download_is_two_statements_and_reads_no_notice(client, auth, people, filed):
+    """The sign-in session with its user, then the acknowledgement with its bytes, joined
+    to the notice for the owner check (and on SQLite the BEGIN of app/database.py)."""
+    (receipt,) = issued(filed)
+    auth.login(client, people.provider_a_user)
+    url = f"/notices/{filed.id}/acknowledgements/{receipt.id}"
+    client.get(url)  # the session's last-seen time is touched at most once a minute
+    stored = receipt.pdf
+    with counting_statements() as statements:
+        response = client.get(url)
+    assert response.data == stored
+    assert len(statements) == (3 if BACKEND == "sqlite" else 2), "\n\n".join(statements)
+    assert not any(s.lstrip().startswith("SELECT notices.") for s in statements)
 
 
 def test_another_provider_gets_not_found(client, auth, people, filed):

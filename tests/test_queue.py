@@ -17,7 +17,7 @@ from app.domain import calendar
 from app.domain.workflow import Status
 from app.extensions import db
 from app.filing.models import NoticeType
-from tests.conftest import BACKEND
+from tests.conftest import BACKEND, counting_statements
 from tests.factories import make_organisation, make_user
 from tests.review_helpers import (
     business_days_before,
@@ -447,20 +447,6 @@ def test_a_garbage_cursor_does_not_break_the_queue(reviewer, sortable, sort, aft
 # --- statements per page --------------------------------------------------------------------
 
 
-@contextmanager
-def counting_statements():
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-
-
 def seed(people, handlers, count, offset=0):
     orgs = [make_organisation() for _ in range(3)]
     users = [make_user(Role.PROVIDER_USER, org) for org in orgs]
@@ -485,10 +471,10 @@ def seed(people, handlers, count, offset=0):
     db.session.commit()
 
 
-# Statements for one queue page, the same for 5 notices or 60: the sign-in session, its
-# user, the page of notices with providers and handlers joined, the tab counts (and on
-# SQLite the BEGIN that app/database.py issues).
-STATEMENTS = {"sqlite": 5, "postgresql": 4}
+# Statements for one queue page, the same for 5 notices or 60: the sign-in session with
+# its user, the page of notices with providers and handlers joined, the tab counts (and
+# on SQLite the BEGIN that app/database.py issues).
+STATEMENTS = {"sqlite": 4, "postgresql": 3}
 
 
 def test_the_queue_costs_the_same_statements_for_5_or_60_notices(reviewer, people):
@@ -550,6 +536,9 @@ def test_the_default_page_reads_the_open_notices_index(reviewer, people):
         else:
             connection.exec_driver_sql("SET enable_seqscan = off")
             connection.exec_driver_sql("SET enable_bitmapscan = off")
+            # A few rows: sorting them is as cheap as any index; the point is that the
+            # partial index, which gives the page's order too, can be chosen at all.
+            connection.exec_driver_sql("SET enable_sort = off")
             plan = connection.exec_driver_sql("EXPLAIN " + statement, parameters)
         text = "\n".join(str(row[-1]) for row in plan)
     assert "ix_notices_open_deadline" in text, text

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from flask import current_app, request
 from sqlalchemy import ForeignKey, String, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, contains_eager, mapped_column
 
 from ..database import READ_METHODS
 from ..extensions import db
@@ -63,18 +63,26 @@ def absolute_limit() -> timedelta:
 
 def resume(user_id: int, token: str) -> User | None:
     """The user of a live session, or None; keeps the idle clock running."""
-    row = db.session.scalar(
-        db.select(SignInSession).where(SignInSession.token_hash == _hash(token))
-    )
-    if row is None or row.user_id != user_id or row.ended_at is not None:
+    # The session, its user and the user's organisation in one statement: every signed-in
+    # request starts here (user.organisation is then found in the session, not fetched).
+    found = db.session.execute(
+        db.select(SignInSession, User)
+        .join(User, User.id == SignInSession.user_id)
+        .outerjoin(User.organisation)
+        .options(contains_eager(User.organisation))
+        .where(SignInSession.token_hash == _hash(token))
+    ).first()
+    if found is None:
+        return None
+    row, user = found
+    if row.user_id != user_id or row.ended_at is not None:
         return None
     now = utcnow()
     if now - _aware(row.created_at) > absolute_limit():
         return None
     if now - _aware(row.last_seen_at) > idle_limit():
         return None
-    user = db.session.get(User, user_id)
-    if user is None or not user.active or user.session_nonce != row.user_nonce:
+    if not user.active or user.session_nonce != row.user_nonce:
         return None
     if now - _aware(row.last_seen_at) > TOUCH_EVERY:
         row.last_seen_at = now

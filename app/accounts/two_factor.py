@@ -44,7 +44,7 @@ def compulsory(user: User) -> bool:
 
 def required(user: User) -> bool:
     """Must this person enrol before being signed in?"""
-    return compulsory(user) and not user.two_factor_enabled
+    return not user.two_factor_enabled and compulsory(user)
 
 
 def _totp(user: User) -> pyotp.TOTP:

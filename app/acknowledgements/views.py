@@ -4,11 +4,15 @@ import hashlib
 import io
 
 from flask import abort, render_template, request, send_file
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from ..accounts.access import provider_required, review_staff_required
+from ..domain.workflow import Status
 from ..extensions import db, limiter
 from ..filing.access import own_notice
-from ..review.views import staff_notice
+from ..filing.models import Notice
 from .codes import normalise_code
 from .forms import UploadForm, VerifyForm
 from .models import Acknowledgement
@@ -17,11 +21,25 @@ from .operations import find, find_by_hash
 VERIFY_LIMIT = "20 per minute"
 
 
-def send_acknowledgement(notice, acknowledgement_id):
+def _stored(acknowledgement_id: int, notice_id: int, *conditions):
+    """The acknowledgement with its bytes, in one statement, if it belongs to the notice
+    and the notice meets ``conditions``."""
+    return db.session.scalar(
+        select(Acknowledgement)
+        .join(Acknowledgement.notice)
+        .where(
+            Acknowledgement.id == acknowledgement_id,
+            Acknowledgement.notice_id == notice_id,
+            *conditions,
+        )
+        .options(undefer(Acknowledgement.pdf))
+        # The bytes come with this statement even if the row is already in the session.
+        .execution_options(populate_existing=True)
+    )
+
+
+def send_acknowledgement(acknowledgement: Acknowledgement):
     """The stored bytes, every time, with their SHA-256 as the ETag."""
-    acknowledgement = db.session.get(Acknowledgement, acknowledgement_id)
-    if acknowledgement is None or acknowledgement.notice_id != notice.id:
-        abort(404)
     response = send_file(
         io.BytesIO(acknowledgement.pdf),
         mimetype="application/pdf",
@@ -38,12 +56,21 @@ def send_acknowledgement(notice, acknowledgement_id):
 
 @provider_required
 def provider_download(notice_id, acknowledgement_id):
-    return send_acknowledgement(own_notice(notice_id), acknowledgement_id)
+    acknowledgement = _stored(
+        acknowledgement_id, notice_id, Notice.organisation_id == current_user.organisation_id
+    )
+    if acknowledgement is None:
+        own_notice(notice_id)  # 404; logs a reach for another organisation's notice
+        abort(404)
+    return send_acknowledgement(acknowledgement)
 
 
 @review_staff_required
 def staff_download(notice_id, acknowledgement_id):
-    return send_acknowledgement(staff_notice(notice_id), acknowledgement_id)
+    acknowledgement = _stored(acknowledgement_id, notice_id, Notice.status != Status.DRAFT)
+    if acknowledgement is None:
+        abort(404)
+    return send_acknowledgement(acknowledgement)
 
 
 @limiter.limit(VERIFY_LIMIT)

@@ -108,6 +108,7 @@ def add_business_days(start: date, n: int) -> date:
     return d
 
 
+@lru_cache(maxsize=4096)
 def business_days_between(start: date, end: date) -> int:
     """Count business days ``d`` with ``start < d <= end`` (0 if ``end <= start``).
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import bindparam, or_, select, tuple_
-from sqlalchemy.orm import aliased, contains_eager
+from sqlalchemy.orm import aliased, contains_eager, load_only
 
 from ..accounts.models import Organisation, User
 from ..domain import calendar
@@ -125,6 +125,19 @@ def _matches(term: str):
     )
 
 
+# What a row of the queue shows: not the notice's long texts, nor anyone's password hash.
+ROW_COLUMNS = (
+    Notice.receipt_number,
+    Notice.organisation_id,
+    Notice.system_name,
+    Notice.notice_type,
+    Notice.status,
+    Notice.submitted_at,
+    Notice.review_deadline,
+    Notice.handler_id,
+)
+
+
 def _filtered(filters: QueueFilters, user, today: date):
     handler = aliased(User)
     query = (
@@ -132,7 +145,11 @@ def _filtered(filters: QueueFilters, user, today: date):
         .join(Notice.organisation)
         .outerjoin(handler, Notice.handler_id == handler.id)
         .options(
-            contains_eager(Notice.organisation), contains_eager(Notice.handler.of_type(handler))
+            load_only(*ROW_COLUMNS),
+            contains_eager(Notice.organisation).load_only(
+                Organisation.name_ja, Organisation.name_en
+            ),
+            contains_eager(Notice.handler.of_type(handler)).load_only(handler.name),
         )
     )
     if filters.status == "open":

@@ -44,7 +44,6 @@ from bench._session import Client, sign_in_provider, sign_in_staff  # noqa: E402
 
 SIZES = {"1k": 1_000, "100k": 100_000, "1m": 1_000_000}
 RESULTS = _server.ROOT / "bench" / "results"
-PROVIDER = "user@seed-provider-0001.example.com"  # a seed provider: 1% of all notices
 DEMO_PROVIDER = "admin@demo-custody.example.com"  # has stored receipts; files the submissions
 REVIEWER = "reviewer@fsa-demo.example.com"
 
@@ -108,9 +107,20 @@ def facts(url: str) -> dict:
         "ORDER BY a.id LIMIT 1",
         DEMO_PROVIDER,
     )
+    # The dashboard of the seed provider that files most (about 2% of all notices), so
+    # that even at 1,000 notices its page is not empty.
+    provider, provider_notices = one(
+        url,
+        "SELECT u.email, count(n.id) FROM users u JOIN notices n "
+        "ON n.organisation_id = u.organisation_id "
+        "WHERE u.email LIKE 'user@seed-provider-%%' GROUP BY u.email "
+        "ORDER BY count(n.id) DESC, u.email LIMIT 1",
+    )
     exchange = load_exchanges(None)[0]
     return {
         "notices": total,
+        "provider": provider,
+        "provider_notices": provider_notices,
         "middle_notice": middle,
         "deep_cursor": encode_cursor(deep_at, deep_id),
         "ack": (ack_notice, ack_id),
@@ -157,6 +167,14 @@ def wrk(url: str, cookie: str, duration: int, connections: int) -> dict:
     }
 
 
+def table_rows(response) -> int | None:
+    """Rows of the page's table body: a list showing 2 rows and one showing 50 are not
+    the same work, so the table says how many each page showed."""
+    if not response.headers.get("Content-Type", "").startswith("text/html"):
+        return None
+    return response.text.count("<tr") - response.text.count("<thead")
+
+
 def percentile(values, fraction):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -201,7 +219,7 @@ def measure_size(label, count, args, memory_requests) -> dict:
     rows = []
     try:
         provider, demo, staff = (Client(server.url) for _ in range(3))
-        sign_in_provider(provider, PROVIDER)
+        sign_in_provider(provider, known["provider"])
         sign_in_provider(demo, DEMO_PROVIDER)
         sign_in_staff(staff, REVIEWER)
         ack_notice, ack_id = known["ack"]
@@ -229,6 +247,7 @@ def measure_size(label, count, args, memory_requests) -> dict:
             check = (who or Client(server.url)).get(path)
             if check.status != 200:
                 print(f"  ! {name}: {path} answers {check.status}", flush=True)
+            shown = table_rows(check)
             before = server.worker_rss_mb()
             figures = wrk(
                 server.url + path,
@@ -236,6 +255,7 @@ def measure_size(label, count, args, memory_requests) -> dict:
                 args.duration,
                 args.connections,
             )
+            figures["shown"] = shown
             rows.append(row(name, known, figures, before, server.worker_rss_mb()))
             print_row(rows[-1])
 
@@ -397,8 +417,9 @@ def print_row(r):
 
 def table(results: list[dict]) -> str:
     lines = [
-        "| page | notices | req/s | p50 ms | p99 ms | vs ceiling | RSS MiB before → after |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "| page | notices | rows shown | req/s | p50 ms | p99 ms | vs ceiling "
+        "| RSS MiB before → after |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for result in results:
         ceiling = result["rows"][0]["rps"]
@@ -408,7 +429,8 @@ def table(results: list[dict]) -> str:
             if r.get("bytes"):
                 errors += f", {r['bytes'] / 1e6:.1f} MB"
             lines.append(
-                f"| {r['page']}{errors} | {r['notices']:,} | {fmt(r['rps'], '{:,.1f}')} | "
+                f"| {r['page']}{errors} | {r['notices']:,} | {fmt(r.get('shown'))} | "
+                f"{fmt(r['rps'], '{:,.1f}')} | "
                 f"{fmt(r['p50'], '{:.1f}')} | {fmt(r['p99'], '{:.1f}')} | "
                 f"{fmt(ratio, '{:.0%}')} | {r['rss_before']:.0f} → {r['rss_after']:.0f} |"
             )
@@ -432,9 +454,10 @@ def targets(by_label: dict) -> list[str]:
                 small = find("1k", r["page"])
                 if small and small["p50"]:
                     factor = r["p50"] / small["p50"]
+                    shown = f"{fmt(small.get('shown'))} → {fmt(r.get('shown'))} rows shown"
                     lines.append(
                         f"- {r['page']}: p50 at 1M is {factor:.2f}× its p50 at 1k "
-                        f"(target ≤ 1.3×): {verdict(factor <= 1.3)}"
+                        f"({shown}; target ≤ 1.3×): {verdict(factor <= 1.3)}"
                     )
     if "100k" in by_label:
         queue, ceiling = find("100k", "queue (default)"), by_label["100k"]["rows"][0]

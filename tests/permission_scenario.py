@@ -16,15 +16,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
+import pyotp
 import pytest
 from sqlalchemy import select
 
+from app.accounts import two_factor
+from app.accounts.models import Role
 from app.acknowledgements import operations as acknowledgement_ops
 from app.acknowledgements.models import Acknowledgement, DocumentKind
 from app.domain import calendar
 from app.domain.workflow import Status
 from app.extensions import db
 from app.filing import operations as filing_ops
+from tests.factories import make_user
 from tests.filing_helpers import attach_pdf, complete_draft, minimal_pdf
 from tests.review_helpers import jst_today, notice_at
 
@@ -164,6 +168,13 @@ def _version(notice, **form):
     return Target({"notice_id": notice.id}, {"version": str(notice.version), **form})
 
 
+def _enrolled(role, organisation=None):
+    user = make_user(role, organisation, email=f"enrolled{next(_serial)}@example.com")
+    two_factor.enrol_with_secret(user, pyotp.random_base32())
+    db.session.commit()
+    return user
+
+
 def _organisation(s):
     org = s.people.org_a
     names = [
@@ -225,6 +236,13 @@ TARGETS = {
     "accounts.set_user_active": lambda s: Target(
         {"user_id": s.people.reviewer.id}, {"active": "1"}
     ),
+    # A fresh enrolled person each time, so that a reset changes no one the grid signs in.
+    "accounts.reset_staff_two_factor": lambda s: Target({"user_id": _enrolled(Role.REVIEWER).id}),
+    "accounts.reset_colleague_two_factor": lambda s: Target(
+        {"user_id": _enrolled(Role.PROVIDER_USER, s.people.org_a).id}
+    ),
+    # Staff give a wrong code (422, nothing changes); providers have no second factor here.
+    "accounts.replace_recovery_codes": lambda s: Target(form={"recovery-code": "000000"}),
     "public.register": _none,
     "public.register_csv": _none,
     "public.register_json": _none,

@@ -80,6 +80,9 @@ GRID = {
     ("accounts.two_factor", "POST"):               row(302, 200, 200, 200, 302, 302, 302),
     ("accounts.two_factor_off", "POST"):           row(302, 302, 302, 302, 403, 403, 403),
     ("accounts.two_factor_off", "GET"):            NOT_GET,
+    # Providers here have no second factor: back to their account page.
+    ("accounts.replace_recovery_codes", "GET"):    row(302, 302, 302, 302, 200, 200, 200),
+    ("accounts.replace_recovery_codes", "POST"):   row(302, 302, 302, 302, 422, 422, 422),
     # --- the provider's organisation --------------------------------------------------
     ("accounts.organisation", "GET"):              row(302, 200, 200, 200, 403, 403, 403),
     ("accounts.organisation", "POST"):             row(302, 403, 302, 403, 403, 403, 403),
@@ -88,11 +91,15 @@ GRID = {
     ("accounts.organisation_users", "GET"):        row(302, 200, 200, 200, 403, 403, 403),
     ("accounts.invite", "GET"):                    row(302, 403, 200, 403, 403, 403, 403),
     ("accounts.invite", "POST"):                   row(302, 403, 200, 403, 403, 403, 403),
+    ("accounts.reset_colleague_two_factor", "POST"): row(302, 403, 302, 403, 403, 403, 403),
+    ("accounts.reset_colleague_two_factor", "GET"):  NOT_GET,
     # --- the administrator ------------------------------------------------------------
     ("accounts.staff_users", "GET"):               row(302, 403, 403, 403, 403, 403, 200),
     ("accounts.staff_users", "POST"):              row(302, 403, 403, 403, 403, 403, 302),
     ("accounts.set_user_active", "POST"):          row(302, 403, 403, 403, 403, 403, 302),
     ("accounts.set_user_active", "GET"):           NOT_GET,
+    ("accounts.reset_staff_two_factor", "POST"):   row(302, 403, 403, 403, 403, 403, 302),
+    ("accounts.reset_staff_two_factor", "GET"):    NOT_GET,
     # --- filing: provider A's notices -------------------------------------------------
     ("filing.dashboard", "GET"):                   row(302, 200, 200, 200, 403, 403, 403),
     ("filing.new_notice", "GET"):                  row(302, 200, 200, 200, 403, 403, 403),

@@ -306,3 +306,113 @@ def test_a_provider_admin_can_require_it_for_every_user(app, people, auth):
     assert admin.get(url("filing.dashboard")).status_code == 200
     db.session.refresh(people.provider_a_user)
     assert people.provider_a_user.two_factor_enabled
+
+
+# --- a lost authenticator: reset by an administrator, new recovery codes -----------------------
+
+
+def outbox_kinds(user) -> list[str]:
+    return db.session.scalars(
+        select(OutboxMessage.kind)
+        .where(OutboxMessage.recipient == user.email)
+        .order_by(OutboxMessage.id)
+    ).all()
+
+
+def test_an_administrator_resets_a_reviewers_second_factor(app, client, people, auth):
+    reviewer = people.reviewer
+    signed_in_reviewer = app.test_client()
+    auth.login(signed_in_reviewer, reviewer)
+    auth.login(client, people.administrator)
+    assert "Reset two-step sign-in" in client.get(url("accounts.staff_users")).text
+
+    response = client.post(f"/admin/users/{reviewer.id}/two-factor/reset")
+    assert path(response) == url("accounts.staff_users")
+    db.session.refresh(reviewer)
+    assert not reviewer.two_factor_enabled and reviewer.totp_secret is None
+    codes_left = select(RecoveryCode.id).where(RecoveryCode.user_id == reviewer.id)
+    assert db.session.scalar(codes_left) is None
+    assert outbox_kinds(reviewer)[-1] == "two_factor_reset"
+    # Every session of the reviewer has ended...
+    assert path(signed_in_reviewer.get(url("review.queue"))) == url("accounts.login")
+    # ...and the next sign-in sets up a new authenticator after the password.
+    assert path(password_step(app.test_client(), reviewer)) == url("accounts.login_enrol")
+
+
+def test_only_an_administrator_resets_staff_and_never_their_own(client, people, auth):
+    auth.login(client, people.supervisor)
+    assert client.post(f"/admin/users/{people.reviewer.id}/two-factor/reset").status_code == 403
+
+    auth.logout(client)
+    auth.login(client, people.administrator)
+    for target in (people.administrator, people.provider_a_user):
+        assert client.post(f"/admin/users/{target.id}/two-factor/reset").status_code == 404
+        db.session.refresh(target)
+    assert people.administrator.two_factor_enabled
+    assert client.post("/admin/users/999999/two-factor/reset").status_code == 404
+
+
+def enrolled_provider_user(people):
+    user = people.provider_a_user
+    two_factor.enrol_with_secret(user, pyotp.random_base32())
+    db.session.commit()
+    return user
+
+
+def test_a_provider_admin_resets_a_colleague_not_another_organisations_user(
+    app, client, people, auth
+):
+    colleague = enrolled_provider_user(people)
+    outsider = people.provider_b
+    two_factor.enrol_with_secret(outsider, pyotp.random_base32())
+    db.session.commit()
+    auth.login(client, people.provider_a_admin)
+    assert "Reset two-step sign-in" in client.get(url("accounts.organisation_users")).text
+
+    # Another organisation's user: not found, and nothing changes.
+    assert client.post(f"/organisation/users/{outsider.id}/two-factor/reset").status_code == 404
+    db.session.refresh(outsider)
+    assert outsider.two_factor_enabled
+
+    response = client.post(f"/organisation/users/{colleague.id}/two-factor/reset")
+    assert path(response) == url("accounts.organisation_users")
+    db.session.refresh(colleague)
+    assert not colleague.two_factor_enabled
+    assert outbox_kinds(colleague)[-1] == "two_factor_reset"
+    # Two-step sign-in is not required in this organisation: the password is enough again.
+    assert path(password_step(app.test_client(), colleague)) == url("core.index")
+
+
+def test_a_provider_user_cannot_reset_anyone(client, people, auth):
+    admin = people.provider_a_admin
+    two_factor.enrol_with_secret(admin, pyotp.random_base32())
+    db.session.commit()
+    auth.login(client, people.provider_a_user)
+    assert client.post(f"/organisation/users/{admin.id}/two-factor/reset").status_code == 403
+    db.session.refresh(admin)
+    assert admin.two_factor_enabled
+
+
+def test_new_recovery_codes_need_a_current_code_and_replace_the_old_ones(app, client, people, auth):
+    reviewer = people.reviewer
+    auth.login(client, reviewer)
+    first = two_factor.new_recovery_codes(reviewer)
+    db.session.commit()
+    page = client.get(url("accounts.account"))
+    assert "Make new recovery codes" in page.text
+
+    refused = client.post(url("accounts.replace_recovery_codes"), data={"recovery-code": "000000"})
+    assert refused.status_code == 422
+    assert "not correct" in field_error(refused, "recovery-code")
+
+    done = client.post(url("accounts.replace_recovery_codes"), data={"recovery-code": first[0]})
+    assert done.status_code == 200
+    fresh = shown_recovery_codes(done)
+    assert len(fresh) == 10 and not set(fresh) & set(first)
+    assert outbox_kinds(reviewer)[-1] == "recovery_codes_replaced"
+
+    # The old codes no longer sign in; a new one does.
+    other = app.test_client()
+    password_step(other, reviewer)
+    assert "not correct" in field_error(enter(other, first[1]), "code")
+    assert path(enter(other, fresh[0])) == url("core.index")

@@ -17,6 +17,12 @@ bp.add_url_rule(
     "/account/two-factor", "two_factor", views.two_factor_setup, methods=["GET", "POST"]
 )
 bp.add_url_rule("/account/two-factor/off", "two_factor_off", views.two_factor_off, methods=["POST"])
+bp.add_url_rule(
+    "/account/two-factor/recovery-codes",
+    "replace_recovery_codes",
+    views.replace_recovery_codes,
+    methods=["GET", "POST"],
+)
 bp.add_url_rule("/signup", "register", views.register, methods=["GET", "POST"])
 bp.add_url_rule("/organisation", "organisation", views.organisation, methods=["GET", "POST"])
 bp.add_url_rule(
@@ -26,6 +32,12 @@ bp.add_url_rule(
     methods=["POST"],
 )
 bp.add_url_rule("/organisation/users", "organisation_users", views.organisation_users)
+bp.add_url_rule(
+    "/organisation/users/<int:user_id>/two-factor/reset",
+    "reset_colleague_two_factor",
+    views.reset_colleague_two_factor,
+    methods=["POST"],
+)
 bp.add_url_rule("/organisation/invitations", "invite", views.invite, methods=["GET", "POST"])
 bp.add_url_rule(
     "/invitations/<token>", "accept_invitation", views.accept_invitation, methods=["GET", "POST"]
@@ -33,4 +45,10 @@ bp.add_url_rule(
 bp.add_url_rule("/admin/users", "staff_users", views.staff_users, methods=["GET", "POST"])
 bp.add_url_rule(
     "/admin/users/<int:user_id>/active", "set_user_active", views.set_user_active, methods=["POST"]
+)
+bp.add_url_rule(
+    "/admin/users/<int:user_id>/two-factor/reset",
+    "reset_staff_two_factor",
+    views.reset_staff_two_factor,
+    methods=["POST"],
 )

@@ -23,7 +23,7 @@ from ..extensions import db
 from ..mail import outbox
 from ..models import utcnow
 from .models import RecoveryCode, User
-from .operations import AccountError
+from .operations import AccountError, new_session_nonce
 
 RECOVERY_CODE_COUNT = 10
 # 24 base32 characters: 120 random bits, shown in groups of four.
@@ -175,6 +175,33 @@ def enrol_with_secret(user: User, secret: str) -> None:
     user.totp_secret = secret
     user.totp_enabled_at = utcnow()
     user.totp_last_counter = None
+    db.session.flush()
+
+
+def replace_recovery_codes(user: User, code: str) -> list[str]:
+    """New recovery codes for a signed-in user who proves the second factor with a code
+    (the old codes stop working); returns them for showing once."""
+    if not user.two_factor_enabled:
+        raise AccountError(_l("Two-step sign-in is off."), "code")
+    if not verify(user, code):
+        raise AccountError(WRONG_CODE, "code")
+    codes = new_recovery_codes(user)
+    outbox.notify_account(user, "recovery_codes_replaced")
+    return codes
+
+
+def reset(user: User) -> None:
+    """An administrator clears a user's second factor (a lost or replaced phone).
+
+    The secret and the recovery codes go, every session of the user ends, and the user is
+    told by mail. Staff, and users of an organisation that requires it, enrol again at
+    their next sign-in, after the password."""
+    user.totp_secret = None
+    user.totp_enabled_at = None
+    user.totp_last_counter = None
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    user.session_nonce = new_session_nonce()
+    outbox.notify_account(user, "two_factor_reset")
     db.session.flush()
 
 

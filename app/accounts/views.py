@@ -205,11 +205,18 @@ def two_factor_off():
         except operations.AccountError as error:
             db.session.rollback()
             throttle.failed(user.email)
-            return render_template("accounts/account.html", off_form=form, off_error=error.message)
+            return render_template(
+                "accounts/account.html",
+                off_form=form,
+                off_error=error.message,
+                recovery_form=CodeForm(prefix="recovery"),
+            )
         db.session.commit()
         flash(_("Two-step sign-in is off. Signing in now asks for your password only."), "success")
         return redirect(url_for("accounts.account"))
-    return render_template("accounts/account.html", off_form=form), 200
+    return render_template(
+        "accounts/account.html", off_form=form, recovery_form=CodeForm(prefix="recovery")
+    ), 200
 
 
 def logout():
@@ -233,6 +240,7 @@ def account():
     return render_template(
         "accounts/account.html",
         off_form=CodeForm(),
+        recovery_form=CodeForm(prefix="recovery"),
         recovery_left=two_factor.unused_recovery_codes(current_user),
     )
 
@@ -398,3 +406,63 @@ def set_user_active(user_id):
     db.session.commit()
     flash(_("The account is updated."), "success")
     return redirect(url_for("accounts.staff_users"))
+
+
+def _reset_two_factor(user: User, back: str):
+    two_factor.reset(user)
+    db.session.commit()
+    log.info("two-step sign-in reset for user %s by user %s", user.id, current_user.id)
+    flash(
+        _(
+            "Two-step sign-in is reset for %(name)s. Their sessions have ended; they have "
+            "been told by mail.",
+            name=user.name,
+        ),
+        "success",
+    )
+    return redirect(url_for(back))
+
+
+@administrator_required
+def reset_staff_two_factor(user_id):
+    user = db.session.get(User, user_id)
+    if user is None or user.id == current_user.id or user.role not in STAFF_ROLES:
+        abort(404)
+    return _reset_two_factor(user, "accounts.staff_users")
+
+
+@provider_admin_required
+def reset_colleague_two_factor(user_id):
+    user = db.session.get(User, user_id)
+    if (
+        user is None
+        or user.id == current_user.id
+        or user.organisation_id != current_user.organisation_id
+    ):
+        abort(404)
+    return _reset_two_factor(user, "accounts.organisation_users")
+
+
+def replace_recovery_codes():
+    """The signed-in person's new recovery codes, for a current code."""
+    user = current_user
+    form = CodeForm(prefix="recovery")
+    if not user.two_factor_enabled:
+        return redirect(url_for("accounts.account"))
+    if form.validate_on_submit():
+        throttle.check(user.email)
+        try:
+            codes = two_factor.replace_recovery_codes(user, form.code.data)
+        except operations.AccountError as error:
+            db.session.rollback()
+            throttle.failed(user.email)
+            form.code.errors.append(error.message)
+        else:
+            db.session.commit()
+            return _recovery_codes(codes, url_for("accounts.account"))
+    return render_template(
+        "accounts/account.html",
+        off_form=CodeForm(),
+        recovery_form=form,
+        recovery_left=two_factor.unused_recovery_codes(user),
+    ), (200 if request.method == "GET" else 422)

@@ -28,6 +28,8 @@ ACCOUNT_SUBJECTS = {
     "password_changed": lambda: _("Your password was changed"),
     "two_factor_enabled": lambda: _("Two-step sign-in was turned on for your account"),
     "two_factor_disabled": lambda: _("Two-step sign-in was turned off for your account"),
+    "two_factor_reset": lambda: _("An administrator reset two-step sign-in for your account"),
+    "recovery_codes_replaced": lambda: _("New recovery codes were made for your account"),
 }
 
 

@@ -33,6 +33,7 @@ from app.accounts import operations as accounts
 from app.accounts import two_factor
 from app.extensions import db
 from tests.browser.checks import Audit, HtmlChecker, child_setup
+from tests.conftest import BACKEND
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ROOT / "tools" / "node_modules"
@@ -225,6 +226,10 @@ class Screenshots:
 
 
 @pytest.fixture(scope="session")
-def screenshots():
+def screenshots(tmp_path_factory):
+    # One run writes docs/screenshots (the SQLite one): the two databases' runs may go at
+    # the same time (scripts/test-both-databases.sh) and the pictures are the same.
+    if BACKEND != "sqlite":
+        return Screenshots(tmp_path_factory.mktemp("screenshots"))
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return Screenshots(SCREENSHOTS)

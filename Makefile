@@ -4,13 +4,13 @@
 #
 #   make setup   system packages, .venv, Python packages, translation catalogs
 #   make run     migrate the local database, load demo data, serve on 127.0.0.1:5000
-#   make test    lint, then the whole test suite on SQLite and on PostgreSQL
+#   make test    lint, then the whole test suite on SQLite and PostgreSQL (at once)
 #                (also installs the browser tests' tools: Chromium, Java, axe, vnu)
 #   make lint    ruff check, ruff format --check, bandit (medium severity and up)
 #   make security  bandit, then sqlmap (scripts/sqlmap-check.sh) against the queue and register
 #   make format  let ruff fix imports and formatting
 #   make bench   gunicorn + wrk against PostgreSQL seeded with 1,000 and 100,000 notices
-#   make bench-1m  the same with 1,000,000 notices (seeding alone takes 15+ minutes)
+#   make bench-1m  the same with 1,000,000 notices (seeding takes about 4 minutes)
 #   make load    50 providers filing at once while reviewers read the queue (PG and SQLite)
 
 SHELL := /bin/bash

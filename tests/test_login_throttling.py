@@ -158,6 +158,13 @@ def test_with_redis_down_sign_in_works_and_failures_are_still_counted(redis_down
     assert "rate-limit storage unreachable" in caplog.text
 
 
+def test_with_redis_down_the_instance_is_ready_and_says_the_limits_are_per_process(redis_down):
+    response = redis_down.test_client().get("/readyz")
+    assert response.status_code == 200
+    assert response.json["rate_limits"] == "degraded: per process"
+    assert response.json["database"] == response.json["storage"] == "ok"
+
+
 def test_with_redis_down_the_public_verification_page_still_answers(redis_down):
     response = redis_down.test_client().get("/verify?number=AN-2026-000001&code=ABCDEFGHJK")
     assert response.status_code == 200
@@ -237,6 +244,14 @@ def _gunicorn(env, tmp_path, name):
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+def test_with_redis_up_the_readiness_check_says_the_limits_are_shared(
+    make_app, service_unavailable
+):
+    _redis_or_skip(service_unavailable)
+    app = make_app(RATELIMIT_ENABLED=True, REDIS_URL=REDIS_URL)
+    assert app.test_client().get("/readyz").json["rate_limits"] == "ok"
 
 
 @pytest.fixture

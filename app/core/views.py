@@ -2,7 +2,7 @@ from flask import current_app, redirect, render_template, request, session, url_
 from flask_login import current_user
 from sqlalchemy import text
 
-from ..extensions import db
+from ..extensions import db, limiter
 from ..files import storage
 from .redirects import safe_next
 
@@ -42,4 +42,7 @@ def readyz():
         checks["database"] = "unavailable"
     checks["storage"] = "ok" if storage().ready() else "unavailable"
     ready = all(value == "ok" for value in checks.values())
+    if current_app.config.get("REDIS_URL"):
+        # Shown, not required: without Redis the rate limits count per process (logged).
+        checks["rate_limits"] = "ok" if limiter.storage.check() else "degraded: per process"
     return {"status": "ok" if ready else "unavailable", **checks}, (200 if ready else 503)

@@ -25,6 +25,18 @@ def test_escape_writes_control_characters_and_line_separators_as_escapes():
     assert logs.escape("メール 送信") == "メール 送信"
 
 
+def test_the_development_servers_colours_are_dropped_other_controls_still_escaped(lines):
+    server = logging.getLogger("werkzeug")
+    server.warning("\x1b[31m\x1b[1mWARNING: This is a development server.\x1b[0m")
+    server.warning('"GET /a\x1b]0;title\x07\r\nFAKE HTTP/1.1" 404 -')
+    logging.getLogger("app.test").warning("\x1b[31mred\x1b[0m")
+
+    banner, request_line, ours = lines()
+    assert banner.endswith("addr=- WARNING: This is a development server.")
+    assert request_line.endswith('"GET /a\\x1b]0;title\\x07\\r\\nFAKE HTTP/1.1" 404 -')
+    assert ours.endswith("\\x1b[31mred\\x1b[0m")
+
+
 def test_a_forged_email_at_sign_in_makes_one_line_with_cr_and_lf_escaped(client, people, lines):
     response = client.post("/login", data={"email": FORGED, "password": "wrong"})
 

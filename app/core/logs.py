@@ -24,6 +24,8 @@ FORMAT = (
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _NAMED = {"\r": "\\r", "\n": "\\n", "\t": "\\t"}
+# ANSI colour and style sequences (SGR), as werkzeug's development server writes them.
+_COLOURS = re.compile(r"\x1b\[[0-9;]*m")
 
 refusals = logging.getLogger("app.refusals")
 
@@ -75,7 +77,12 @@ class SafeFormatter(logging.Formatter):
         for name, value in context.items():
             setattr(record, name, value)
         saved = record.msg, record.args
-        record.msg, record.args = escape(record.getMessage()), None
+        message = record.getMessage()
+        if record.name == "werkzeug":
+            # The development server colours its banner and request lines; the colours
+            # go (they would show as \x1b[1m...), every other control is still escaped.
+            message = _COLOURS.sub("", message)
+        record.msg, record.args = escape(message), None
         try:
             return super().format(record)
         finally:

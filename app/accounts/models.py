@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..models import UTCDateTime, utcnow
+from .secrets_at_rest import EncryptedString
 
 
 class Role(StrEnum):
@@ -120,7 +121,8 @@ class User(UserMixin, db.Model):
     # Second factor (TOTP, app/accounts/two_factor.py): the secret is set when enrolment
     # starts and counts once a first code confirms it; the last time step whose code was
     # accepted is kept, so that no code works twice.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Encrypted at rest (secrets_at_rest.py); the attribute holds the plain base32 key.
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedString(255))
     totp_enabled_at = mapped_column(UTCDateTime(), nullable=True)
     totp_last_counter: Mapped[int | None] = mapped_column(BigInteger)
 

@@ -15,6 +15,10 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+# One per run: the commands that load the data and the server must agree, since the key
+# also encrypts the second-factor keys (a database reused by a later run gets the demo
+# staff's keys again from `flask demo load`).
+SECRET_KEY = secrets.token_hex(32)
 
 
 def postgres_url(name: str) -> str:
@@ -59,7 +63,7 @@ def flask_env(database_url: str, storage: Path, **extra) -> dict:
         FLASK_APP="wsgi.py",
         DATABASE_URL=database_url,
         STORAGE_PATH=str(storage),
-        SECRET_KEY=secrets.token_hex(32),
+        SECRET_KEY=SECRET_KEY,
         MAIL_SERVER="log",
         MAIL_LOG_PATH=str(storage.parent / "mail.log"),
         **extra,

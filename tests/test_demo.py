@@ -127,6 +127,20 @@ def test_loading_twice_changes_nothing_and_lists_accounts_that_sign_in(
     assert printed in {totp.at(now - 30), totp.at(now), totp.at(now + 30)}
 
 
+def test_loading_again_with_another_secret_key_gives_demo_staff_their_keys_back(make_app, loaded):
+    """Keys are encrypted with SECRET_KEY: under a new one the stored keys cannot be read,
+    and `flask demo load` gives the demonstration staff their published keys again."""
+    other = make_app(SECRET_KEY="another key, as a new benchmark run has")
+    with other.app_context():
+        reloaded = other.test_cli_runner().invoke(args=["demo", "load"])
+        assert "given their second factor" in reloaded.output, reloaded.output
+        reviewer = data.ACCOUNTS_BY_KEY["reviewer"]
+        code = other.test_cli_runner().invoke(args=["users", "totp-code", reviewer.email])
+        assert code.exit_code == 0, code.output
+        user = db.session.scalar(select(User).where(User.email == reviewer.email))
+        assert user.totp_secret == data.totp_secret(reviewer)
+
+
 def test_totp_code_is_only_for_demonstration_accounts(make_app, runner, app):
     make_user(Role.REVIEWER, email="real.reviewer@fsa.example.com")
     db.session.commit()

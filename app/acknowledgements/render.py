@@ -50,6 +50,7 @@ render, so call :func:`warm_up` after forking rather than before.
 """
 
 import ctypes
+import gc
 import os
 import re
 import signal
@@ -347,6 +348,10 @@ def _discard_renderer(renderer: _Renderer) -> None:
     with _renderer_lock:
         if _renderer is renderer:
             _renderer = None
+    # Finalise what the interrupted render left in reference cycles now, with no deadline
+    # armed: left to a later collection, a finaliser (FontConfiguration.__del__) could run
+    # during the next render, where that render's deadline would interrupt it.
+    gc.collect()
 
 
 def warm_up() -> None:

@@ -205,18 +205,11 @@ def two_factor_off():
         except operations.AccountError as error:
             db.session.rollback()
             throttle.failed(user.email)
-            return render_template(
-                "accounts/account.html",
-                off_form=form,
-                off_error=error.message,
-                recovery_form=CodeForm(prefix="recovery"),
-            )
+            return _account_page(off_form=form, off_error=error.message)
         db.session.commit()
         flash(_("Two-step sign-in is off. Signing in now asks for your password only."), "success")
         return redirect(url_for("accounts.account"))
-    return render_template(
-        "accounts/account.html", off_form=form, recovery_form=CodeForm(prefix="recovery")
-    ), 200
+    return _account_page(off_form=form), 200
 
 
 def logout():
@@ -235,14 +228,19 @@ def extend_session():
     return {"idle_seconds": int(sessions.idle_limit().total_seconds())}
 
 
+def _account_page(**context):
+    """The account page with its two code forms (turn off, new recovery codes), blank
+    unless the caller passes the one that was just submitted."""
+    if "off_form" not in context:
+        context["off_form"] = CodeForm()
+    if "recovery_form" not in context:
+        context["recovery_form"] = CodeForm(prefix="recovery")
+    return render_template("accounts/account.html", **context)
+
+
 def account():
     """The signed-in person's own account: password and two-step sign-in."""
-    return render_template(
-        "accounts/account.html",
-        off_form=CodeForm(),
-        recovery_form=CodeForm(prefix="recovery"),
-        recovery_left=two_factor.unused_recovery_codes(current_user),
-    )
+    return _account_page(recovery_left=two_factor.unused_recovery_codes(current_user))
 
 
 def change_password():
@@ -460,9 +458,6 @@ def replace_recovery_codes():
         else:
             db.session.commit()
             return _recovery_codes(codes, url_for("accounts.account"))
-    return render_template(
-        "accounts/account.html",
-        off_form=CodeForm(),
-        recovery_form=form,
-        recovery_left=two_factor.unused_recovery_codes(user),
+    return _account_page(
+        recovery_form=form, recovery_left=two_factor.unused_recovery_codes(user)
     ), (200 if request.method == "GET" else 422)

@@ -26,14 +26,18 @@ def _stored_keys(connection):
     ).all()
 
 
-def upgrade():
+def _resize_column(length: int, new_length: int) -> None:
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.alter_column(
             "totp_secret",
-            existing_type=sa.String(length=64),
-            type_=sa.String(length=255),
+            existing_type=sa.String(length=length),
+            type_=sa.String(length=new_length),
             existing_nullable=True,
         )
+
+
+def upgrade():
+    _resize_column(64, 255)
     connection = op.get_bind()
     fernet = fernet_for(current_app.config["SECRET_KEY"])
     for user_id, secret in _stored_keys(connection):
@@ -60,10 +64,4 @@ def downgrade():
             ),
             {**values, "id": user_id},
         )
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.alter_column(
-            "totp_secret",
-            existing_type=sa.String(length=255),
-            type_=sa.String(length=64),
-            existing_nullable=True,
-        )
+    _resize_column(255, 64)

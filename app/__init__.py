@@ -49,6 +49,7 @@ def import_models():
     from .accounts import models as _accounts  # noqa: F401
     from .accounts import sessions as _sessions  # noqa: F401
     from .acknowledgements import models as _acknowledgements  # noqa: F401
+    from .activity import models as _activity  # noqa: F401
     from .filing import models as _filing  # noqa: F401
     from .history import models as _history  # noqa: F401
     from .mail import models as _mail  # noqa: F401
@@ -75,6 +76,7 @@ def register_extensions(app):
 def register_blueprints(app):
     from .accounts.blueprint import bp as accounts_bp
     from .acknowledgements.blueprint import bp as acknowledgements_bp
+    from .activity.blueprint import bp as activity_bp
     from .core import headers, hosts
     from .core.blueprint import bp as core_bp
     from .core.errors import register_error_handlers
@@ -88,6 +90,7 @@ def register_blueprints(app):
     app.register_blueprint(review_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(acknowledgements_bp)
+    app.register_blueprint(activity_bp)
     register_error_handlers(app)
     headers.init_app(app)
     hosts.init_app(app)

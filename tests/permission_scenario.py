@@ -218,6 +218,9 @@ TARGETS = {
     # Leaves the requirement off, as it was: the later roles sign in as before.
     "accounts.organisation_two_factor": _none,
     "accounts.organisation_users": _none,
+    "activity.own": _none,
+    "activity.organisation": _none,
+    "activity.everyone": _none,
     "accounts.invite": lambda s: Target(
         form={"email": f"colleague{next(_serial)}@provider-a.example.com", "role": "provider_user"}
     ),

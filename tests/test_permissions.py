@@ -83,6 +83,7 @@ GRID = {
     # Providers here have no second factor: back to their account page.
     ("accounts.replace_recovery_codes", "GET"):    row(302, 302, 302, 302, 200, 200, 200),
     ("accounts.replace_recovery_codes", "POST"):   row(302, 302, 302, 302, 422, 422, 422),
+    ("activity.own", "GET"):                       row(302, 200, 200, 200, 200, 200, 200),
     # --- the provider's organisation --------------------------------------------------
     ("accounts.organisation", "GET"):              row(302, 200, 200, 200, 403, 403, 403),
     ("accounts.organisation", "POST"):             row(302, 403, 302, 403, 403, 403, 403),
@@ -93,6 +94,7 @@ GRID = {
     ("accounts.invite", "POST"):                   row(302, 403, 200, 403, 403, 403, 403),
     ("accounts.reset_colleague_two_factor", "POST"): row(302, 403, 302, 403, 403, 403, 403),
     ("accounts.reset_colleague_two_factor", "GET"):  NOT_GET,
+    ("activity.organisation", "GET"):              row(302, 403, 200, 403, 403, 403, 403),
     # --- the administrator ------------------------------------------------------------
     ("accounts.staff_users", "GET"):               row(302, 403, 403, 403, 403, 403, 200),
     ("accounts.staff_users", "POST"):              row(302, 403, 403, 403, 403, 403, 302),
@@ -100,6 +102,7 @@ GRID = {
     ("accounts.set_user_active", "GET"):           NOT_GET,
     ("accounts.reset_staff_two_factor", "POST"):   row(302, 403, 403, 403, 403, 403, 302),
     ("accounts.reset_staff_two_factor", "GET"):    NOT_GET,
+    ("activity.everyone", "GET"):                  row(302, 403, 403, 403, 403, 403, 200),
     # --- filing: provider A's notices -------------------------------------------------
     ("filing.dashboard", "GET"):                   row(302, 200, 200, 200, 403, 403, 403),
     ("filing.new_notice", "GET"):                  row(302, 200, 200, 200, 403, 403, 403),

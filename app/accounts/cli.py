@@ -25,7 +25,7 @@ def create(email, name, role, password):
     if not 12 <= len(password) <= 128:
         raise click.BadParameter("between 12 and 128 characters", param_hint="password")
     try:
-        user = operations.create_staff_user(name, email, Role(role), password)
+        user = operations.create_staff_user(name, email, Role(role), password, by=None)
     except operations.AccountError as error:
         raise click.ClickException(str(error.message)) from error
     db.session.commit()

@@ -8,6 +8,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from ..activity import operations as activity
+from ..activity.models import AccountAction
 from ..extensions import db
 from ..mail import outbox
 from ..models import utcnow
@@ -107,12 +109,14 @@ def register_organisation(profile: dict, name: str, email: str, password: str) -
     )
     db.session.add(user)
     db.session.flush()
+    activity.record(AccountAction.ORGANISATION_REGISTERED, actor=user, subject=user)
     return user
 
 
-def update_organisation(organisation: Organisation, profile: dict) -> None:
+def update_organisation(organisation: Organisation, profile: dict, *, by: User | None) -> None:
     _apply_profile(organisation, profile)
     _check_identifiers_free(organisation)
+    activity.record(AccountAction.ORGANISATION_UPDATED, actor=by, organisation_id=organisation.id)
     db.session.flush()
 
 
@@ -144,6 +148,9 @@ def invite_user(organisation: Organisation, inviter: User, email: str, role: Rol
             invited_by=inviter,
             expires_at=utcnow() + timedelta(days=days),
         )
+    )
+    activity.record(
+        AccountAction.USER_INVITED, actor=inviter, organisation_id=organisation.id, detail=email
     )
     db.session.flush()
     return token
@@ -178,10 +185,13 @@ def accept_invitation(invitation: Invitation, name: str, password: str) -> User:
     )
     db.session.add(user)
     db.session.flush()
+    activity.record(AccountAction.INVITATION_ACCEPTED, actor=user, subject=user)
     return user
 
 
-def create_staff_user(name: str, email: str, role: Role, password: str) -> User:
+def create_staff_user(name: str, email: str, role: Role, password: str, *, by: User | None) -> User:
+    """A reviewer's, supervisor's or administrator's account; ``by`` is the administrator
+    who made it, None from the command line."""
     role = Role(role)
     if role.is_provider:
         raise AccountError(
@@ -198,6 +208,7 @@ def create_staff_user(name: str, email: str, role: Role, password: str) -> User:
     )
     db.session.add(user)
     db.session.flush()
+    activity.record(AccountAction.STAFF_ACCOUNT_CREATED, actor=by, subject=user)
     return user
 
 
@@ -211,11 +222,14 @@ def change_password(user: User, current: str, new: str) -> None:
     user.password_hash = hash_password(new)
     user.session_nonce = new_session_nonce()
     outbox.notify_account(user, "password_changed")
+    activity.record(AccountAction.PASSWORD_CHANGED, actor=user, subject=user)
     db.session.flush()
 
 
-def set_active(user: User, active: bool) -> None:
+def set_active(user: User, active: bool, *, by: User | None) -> None:
     user.active = active
     # Ends every session of this user, remembered ones included.
     user.session_nonce = new_session_nonce()
+    action = AccountAction.ACCOUNT_ENABLED if active else AccountAction.ACCOUNT_DISABLED
+    activity.record(action, actor=by, subject=user)
     db.session.flush()

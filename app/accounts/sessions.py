@@ -13,6 +13,8 @@ from flask import current_app, request
 from sqlalchemy import ForeignKey, String, update
 from sqlalchemy.orm import Mapped, contains_eager, mapped_column
 
+from ..activity import operations as activity
+from ..activity.models import AccountAction
 from ..database import READ_METHODS
 from ..extensions import db
 from ..models import UTCDateTime, utcnow
@@ -48,6 +50,7 @@ def start(user: User) -> str:
     db.session.add(
         SignInSession(token_hash=_hash(token), user_id=user.id, user_nonce=user.session_nonce)
     )
+    activity.record(AccountAction.SIGNED_IN, actor=user, subject=user)
     db.session.flush()
     user.session_token = token
     return token

@@ -19,6 +19,8 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import delete, select
 
+from ..activity import operations as activity
+from ..activity.models import AccountAction
 from ..extensions import db
 from ..mail import outbox
 from ..models import utcnow
@@ -159,14 +161,17 @@ def confirm_enrolment(user: User, code: str) -> list[str]:
     user.totp_enabled_at = utcnow()
     codes = new_recovery_codes(user)
     outbox.notify_account(user, "two_factor_enabled")
+    activity.record(AccountAction.TWO_FACTOR_ENABLED, actor=user, subject=user)
     db.session.flush()
     return codes
 
 
-def require_for_organisation(organisation, required: bool) -> None:
+def require_for_organisation(organisation, required: bool, *, by: User) -> None:
     """A provider administrator makes two-step sign-in compulsory (or not) for every user
     of the organisation; those not enrolled enrol at their next page or sign-in."""
     organisation.require_two_factor = required
+    action = AccountAction.TWO_FACTOR_REQUIRED if required else AccountAction.TWO_FACTOR_OPTIONAL
+    activity.record(action, actor=by, organisation_id=organisation.id)
     db.session.flush()
 
 
@@ -187,10 +192,11 @@ def replace_recovery_codes(user: User, code: str) -> list[str]:
         raise AccountError(WRONG_CODE, "code")
     codes = new_recovery_codes(user)
     outbox.notify_account(user, "recovery_codes_replaced")
+    activity.record(AccountAction.RECOVERY_CODES_REPLACED, actor=user, subject=user)
     return codes
 
 
-def reset(user: User) -> None:
+def reset(user: User, *, by: User | None) -> None:
     """An administrator clears a user's second factor (a lost or replaced phone).
 
     The secret and the recovery codes go, every session of the user ends, and the user is
@@ -202,6 +208,7 @@ def reset(user: User) -> None:
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     user.session_nonce = new_session_nonce()
     outbox.notify_account(user, "two_factor_reset")
+    activity.record(AccountAction.TWO_FACTOR_RESET, actor=by, subject=user)
     db.session.flush()
 
 
@@ -222,4 +229,5 @@ def turn_off(user: User, code: str) -> None:
     user.totp_last_counter = None
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     outbox.notify_account(user, "two_factor_disabled")
+    activity.record(AccountAction.TWO_FACTOR_DISABLED, actor=user, subject=user)
     db.session.flush()

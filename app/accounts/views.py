@@ -6,6 +6,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
+from ..activity import operations as activity
+from ..activity.models import AccountAction
 from ..core.redirects import safe_next
 from ..extensions import db
 from ..models import utcnow
@@ -122,6 +124,8 @@ def login_code():
         db.session.rollback()
         throttle.failed(user.email)
         log.warning("wrong second-factor code from %r", request.remote_addr)
+        activity.record(AccountAction.WRONG_SIGN_IN_CODE, actor=user, subject=user)
+        db.session.commit()
         form.code.errors.append(two_factor.WRONG_CODE)
     return render_template("accounts/login_code.html", form=form)
 
@@ -295,7 +299,7 @@ def organisation():
             abort(403)
         if form.validate():
             try:
-                operations.update_organisation(org, _profile(form))
+                operations.update_organisation(org, _profile(form), by=current_user)
             except operations.AccountError as error:
                 db.session.rollback()
                 form[error.field].errors.append(error.message)
@@ -316,7 +320,9 @@ def organisation_two_factor():
     # Prefixed: it shares the page with the profile form (one id per CSRF field).
     form = RequireTwoFactorForm(prefix="two-factor")
     if form.validate_on_submit():
-        two_factor.require_for_organisation(current_user.organisation, form.require.data)
+        two_factor.require_for_organisation(
+            current_user.organisation, form.require.data, by=current_user
+        )
         db.session.commit()
         if form.require.data:
             flash(_("Every user of your organisation now signs in in two steps."), "success")
@@ -380,7 +386,11 @@ def staff_users():
     if form.validate_on_submit():
         try:
             operations.create_staff_user(
-                form.name.data, form.email.data, form.role.data, form.password.data
+                form.name.data,
+                form.email.data,
+                form.role.data,
+                form.password.data,
+                by=current_user,
             )
         except operations.AccountError as error:
             db.session.rollback()
@@ -400,14 +410,14 @@ def set_user_active(user_id):
     user = db.session.get(User, user_id)
     if user is None or user.id == current_user.id:
         abort(404)
-    operations.set_active(user, request.form.get("active") == "1")
+    operations.set_active(user, request.form.get("active") == "1", by=current_user)
     db.session.commit()
     flash(_("The account is updated."), "success")
     return redirect(url_for("accounts.staff_users"))
 
 
 def _reset_two_factor(user: User, back: str):
-    two_factor.reset(user)
+    two_factor.reset(user, by=current_user)
     db.session.commit()
     log.info("two-step sign-in reset for user %s by user %s", user.id, current_user.id)
     flash(

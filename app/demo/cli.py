@@ -232,7 +232,7 @@ class _Demo:
                 )
             else:
                 user = accounts.create_staff_user(
-                    account.name, account.email, account.role, account.password
+                    account.name, account.email, account.role, account.password, by=None
                 )
                 two_factor.enrol_with_secret(user, data.totp_secret(account))
             self.users[account.key] = user

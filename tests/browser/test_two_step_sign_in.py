@@ -50,4 +50,14 @@ def test_a_provider_turns_on_two_step_sign_in(open_context, audit, unique, lang)
     provider.field("Code").fill(codes[0])
     provider.follow(provider.button("Sign in"))
     expect(provider.main_nav()).to_contain_text(_("Your account"))
+
+    # The account's activity lists all of it, newest first: the registration's sign-in,
+    # the second factor turned on, and the two sign-ins since.
+    provider.follow(provider.link("Your account", provider.main_nav()))
+    provider.follow(provider.link("Your account activity"))
+    rows = provider.page.locator("table.activity tbody tr")
+    expect(rows).to_have_count(5)
+    expect(rows.nth(0)).to_contain_text(_("Signed in"))
+    expect(rows.nth(2)).to_contain_text(_("Two-step sign-in turned on"))
+    expect(rows.nth(4)).to_contain_text(_("Organisation registered"))
     audit.assert_clean()

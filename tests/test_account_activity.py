@@ -251,3 +251,16 @@ def test_postgresql_refuses_to_rewrite_account_activity(people):
             db.session.execute(text(statement), {"id": event.id})
         db.session.rollback()
     assert events()[0].ip_address is None
+
+
+def test_the_account_page_shows_the_sign_in_before_this_one(client, login, auth, people):
+    user = people.provider_a_user
+    login(client, user)
+    assert "Your previous sign-in" not in client.get(url("accounts.account")).text
+
+    [first] = events(action="signed_in")
+    auth.logout(client)
+    login(client, user)
+    page = client.get(url("accounts.account")).text
+    assert "Your previous sign-in" in page
+    assert f"from {first.ip_address}." in page

@@ -244,7 +244,10 @@ def _account_page(**context):
 
 def account():
     """The signed-in person's own account: password and two-step sign-in."""
-    return _account_page(recovery_left=two_factor.unused_recovery_codes(current_user))
+    return _account_page(
+        recovery_left=two_factor.unused_recovery_codes(current_user),
+        previous_sign_in=activity.previous_sign_in(current_user.id),
+    )
 
 
 def change_password():

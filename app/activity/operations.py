@@ -66,6 +66,21 @@ def _page(query, *, before=None, action=None, person=None):
     return rows, (rows[-1].id if more else None)
 
 
+def previous_sign_in(user_id: int) -> AccountEvent | None:
+    """The sign-in before the current one: shown on the account page, so that a sign-in
+    the person did not make stands out."""
+    return db.session.scalars(
+        select(AccountEvent)
+        .where(
+            AccountEvent.subject_id == user_id,
+            AccountEvent.action == str(AccountAction.SIGNED_IN),
+        )
+        .order_by(AccountEvent.id.desc())
+        .offset(1)
+        .limit(1)
+    ).first()
+
+
 def for_person(user_id: int, **filters):
     """What was done by or to this person."""
     return _page(select(AccountEvent).where(_by_or_to(user_id)), **filters)

@@ -6,12 +6,20 @@ Prints the median (and quartiles) of 50 warm renders of a typical two-page recei
 after 5 warm-up renders, in wall-clock and in CPU time, then the process RSS after
 100 and after N renders.
 Targets: median < 40 ms; RSS after 1,000 within 10 % of RSS after 100.
+
+With --instructions it counts instead the instructions of one warm render with valgrind
+(about a minute): a figure that a busy or shared machine does not change, for comparing
+two versions of the templates.
 """
 
 import argparse
+import concurrent.futures
 import hashlib
 import json
+import re
+import shutil
 import statistics
+import subprocess
 import sys
 import time
 from datetime import UTC, date, datetime
@@ -76,10 +84,58 @@ def rss_kib() -> int:
     raise RuntimeError("no VmRSS in /proc/self/status")
 
 
+def _instructions(renders: int) -> int:
+    """Instructions valgrind counts for this script's process making 1 + renders PDFs."""
+    result = subprocess.run(  # noqa: S603 - our own script, fixed arguments
+        [
+            shutil.which("valgrind"),
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            sys.executable,
+            __file__,
+            "--only-render",
+            str(renders),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    match = re.search(r"Collected : (\d+)", result.stderr)
+    if match is None:
+        raise RuntimeError(f"no instruction count from valgrind:\n{result.stderr[-2000:]}")
+    return int(match[1])
+
+
+def count_instructions(warm: int = 3) -> None:
+    """Per warm render: the difference between a process making 1 + warm PDFs and one
+    making 1 (imports, fonts and the first render cancel out), divided by warm."""
+    if shutil.which("valgrind") is None:
+        raise SystemExit("valgrind is not installed (Debian package valgrind)")
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        base, more = pool.map(_instructions, (0, warm))
+    per_render = (more - base) / warm
+    print(f"instructions per warm render (valgrind, {warm} renders): {per_render / 1e9:.3f} G")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--renders", type=int, default=1000, help="renders for the memory run")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="count instructions per warm render with valgrind instead (slow, but the same "
+        "figure on a busy or a quiet machine)",
+    )
+    parser.add_argument("--only-render", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.only_render is not None:
+        # Under valgrind: the first render (fonts), then N warm ones; no deadline.
+        for serial in range(args.only_render + 1):
+            render_acknowledgement(typical_receipt(serial), timeout=3600)
+        return
+    if args.instructions:
+        count_instructions()
+        return
 
     started = time.perf_counter()
     render_acknowledgement(typical_receipt(0))

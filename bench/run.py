@@ -227,10 +227,11 @@ def measure_size(label, count, args, memory_requests) -> dict:
             ("provider dashboard", "/notices/", provider),
             ("queue (default)", "/review/", staff),
             ("queue (filtered: all, overdue)", "/review/?status=all&overdue=1", staff),
-            # A system name of the seed (about 9% of the notices), and a rare one: only
-            # the demo data and this tool's own submissions (below) use it.
+            # A system name of the seed (about 9% of the notices), and a rare one: the demo
+            # data's second provider, with three notices in the queue at every size (this
+            # tool's own submissions, below, are the first provider's).
             ("queue (searched)", "/review/?status=all&q=Cold+Vault", staff),
-            ("queue (searched, a rare name)", "/review/?status=all&q=VaultCore", staff),
+            ("queue (searched, a rare name)", "/review/?status=all&q=Example+Vault", staff),
             (
                 "queue (deep page)",
                 f"/review/?status=all&sort=received&after={known['deep_cursor']}",

@@ -219,6 +219,7 @@ TARGETS = {
     "accounts.organisation_two_factor": _none,
     "accounts.organisation_users": _none,
     "activity.own": _none,
+    "accounts.end_other_sessions": _none,
     "activity.organisation": _none,
     "activity.everyone": _none,
     "accounts.invite": lambda s: Target(

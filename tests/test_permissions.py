@@ -73,6 +73,8 @@ GRID = {
     ("accounts.extend_session", "POST"):           row(302, 200, 200, 200, 200, 200, 200),
     ("accounts.extend_session", "GET"):            NOT_GET,
     ("accounts.account", "GET"):                   row(302, 200, 200, 200, 200, 200, 200),
+    ("accounts.end_other_sessions", "POST"):       row(302, 302, 302, 302, 302, 302, 302),
+    ("accounts.end_other_sessions", "GET"):        NOT_GET,
     ("accounts.change_password", "GET"):           row(302, 200, 200, 200, 200, 200, 200),
     ("accounts.change_password", "POST"):          row(302, 200, 200, 200, 200, 200, 200),
     # Staff are enrolled: the set-up page sends them back to their account page.

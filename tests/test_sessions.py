@@ -57,6 +57,30 @@ def test_other_sessions_survive_one_sign_out(app, client, auth, people):
     assert other.get("/review/").status_code == 200
 
 
+def test_sign_out_everywhere_else_ends_the_other_browsers_only(app, client, auth, people):
+    laptop, phone, old = app.test_client(), app.test_client(), app.test_client()
+    user = people.provider_a_user
+    for browser in (client, laptop, phone, old):
+        auth.login(browser, user)
+    # One of them timed out long ago: it is not counted as signed in.
+    db.session.execute(
+        update(SignInSession)
+        .where(SignInSession.id == 4)
+        .values(last_seen_at=utcnow() - timedelta(hours=2))
+    )
+    db.session.commit()
+    assert "also signed in on 2 other browsers" in client.get("/account").text
+
+    response = client.post("/account/sessions/end-others")
+    assert response.status_code == 302
+    for browser in (laptop, phone):
+        assert "/login" in browser.get("/notices/").location
+    page = client.get("/account").text
+    assert "also signed in on" not in page and "now signed out" in page
+    assert client.get("/notices/").status_code == 200
+    assert "Signed out of every other browser" in client.get("/account/activity").text
+
+
 def test_every_response_carries_the_security_headers(client, auth, people):
     for response in (
         client.get("/login"),

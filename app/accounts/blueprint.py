@@ -11,6 +11,12 @@ bp.add_url_rule("/logout", "logout", views.logout, methods=["POST"])
 bp.add_url_rule("/session/extend", "extend_session", views.extend_session, methods=["POST"])
 bp.add_url_rule("/account", "account", views.account)
 bp.add_url_rule(
+    "/account/sessions/end-others",
+    "end_other_sessions",
+    views.end_other_sessions,
+    methods=["POST"],
+)
+bp.add_url_rule(
     "/account/password", "change_password", views.change_password, methods=["GET", "POST"]
 )
 bp.add_url_rule(

@@ -10,7 +10,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app, request
-from sqlalchemy import ForeignKey, String, update
+from sqlalchemy import ForeignKey, String, func, select, update
 from sqlalchemy.orm import Mapped, contains_eager, mapped_column
 
 from ..activity import operations as activity
@@ -118,6 +118,39 @@ def carry_over(token: str, user: User) -> None:
         )
         .values(user_nonce=user.session_nonce)
     )
+
+
+def others_open(user: User, token: str) -> int:
+    """How many other sessions of the user would still be accepted: not ended, not timed
+    out, from since the user's sessions were last ended all at once."""
+    now = utcnow()
+    return db.session.scalar(
+        select(func.count())
+        .select_from(SignInSession)
+        .where(
+            SignInSession.user_id == user.id,
+            SignInSession.token_hash != _hash(token),
+            SignInSession.ended_at.is_(None),
+            SignInSession.user_nonce == user.session_nonce,
+            SignInSession.created_at > now - absolute_limit(),
+            SignInSession.last_seen_at > now - idle_limit(),
+        )
+    )
+
+
+def end_others(user: User, token: str) -> None:
+    """End every session of the user but this one: a browser left signed in elsewhere."""
+    db.session.execute(
+        update(SignInSession)
+        .where(
+            SignInSession.user_id == user.id,
+            SignInSession.token_hash != _hash(token),
+            SignInSession.ended_at.is_(None),
+        )
+        .values(ended_at=utcnow())
+    )
+    activity.record(AccountAction.SIGNED_OUT_ELSEWHERE, actor=user, subject=user)
+    db.session.flush()
 
 
 def end(token: str | None) -> None:

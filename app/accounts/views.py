@@ -239,15 +239,25 @@ def _account_page(**context):
         context["off_form"] = CodeForm()
     if "recovery_form" not in context:
         context["recovery_form"] = CodeForm(prefix="recovery")
-    return render_template("accounts/account.html", **context)
+    return render_template(
+        "accounts/account.html",
+        previous_sign_in=activity.previous_sign_in(current_user.id),
+        other_sessions=sessions.others_open(current_user, current_user.session_token),
+        **context,
+    )
 
 
 def account():
     """The signed-in person's own account: password and two-step sign-in."""
-    return _account_page(
-        recovery_left=two_factor.unused_recovery_codes(current_user),
-        previous_sign_in=activity.previous_sign_in(current_user.id),
-    )
+    return _account_page(recovery_left=two_factor.unused_recovery_codes(current_user))
+
+
+def end_other_sessions():
+    """Sign out every other browser signed in as this person (one left on at work, say)."""
+    sessions.end_others(current_user, current_user.session_token)
+    db.session.commit()
+    flash(_("Every other browser signed in as you is now signed out."), "success")
+    return redirect(url_for("accounts.account"))
 
 
 def change_password():

@@ -17,6 +17,7 @@ from ..models import UTCDateTime, utcnow
 class AccountAction(StrEnum):
     SIGNED_IN = "signed_in"
     WRONG_SIGN_IN_CODE = "wrong_sign_in_code"
+    SIGNED_OUT_ELSEWHERE = "signed_out_elsewhere"
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an action's name, not a password
     TWO_FACTOR_ENABLED = "two_factor_enabled"
     TWO_FACTOR_DISABLED = "two_factor_disabled"

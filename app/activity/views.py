@@ -12,6 +12,7 @@ from .models import AccountAction
 LABELS = {
     AccountAction.SIGNED_IN: _l("Signed in"),
     AccountAction.WRONG_SIGN_IN_CODE: _l("Wrong sign-in code entered"),
+    AccountAction.SIGNED_OUT_ELSEWHERE: _l("Signed out of every other browser"),
     AccountAction.PASSWORD_CHANGED: _l("Password changed"),
     AccountAction.TWO_FACTOR_ENABLED: _l("Two-step sign-in turned on"),
     AccountAction.TWO_FACTOR_DISABLED: _l("Two-step sign-in turned off"),

@@ -115,7 +115,7 @@ def test_an_administrators_change_names_the_administrator(client, login, people)
     assert "Ami Administrator" in rows[0]
     assert "Account disabled" in rows[2] and "Rina Reviewer" in rows[2]
     # Only the administrator's page names the organisation column.
-    assert "Organisation" in page.text
+    assert "Belongs to" in page.text
 
 
 def test_a_provider_administrator_sees_their_organisation_and_nobody_elses(client, login, people):
@@ -158,8 +158,10 @@ def test_each_person_sees_only_what_was_done_by_or_to_them(client, login, people
     db.session.commit()
     login(client, people.supervisor)
 
-    rows = shown_rows(client.get(url("activity.own")))
+    page = client.get(url("activity.own"))
+    rows = shown_rows(page)
     assert len(rows) == 2  # this sign-in and the change the administrator made
+    assert "Belongs to" not in page.text
     assert "Account disabled" in rows[1] and "Ami Administrator" in rows[1]
     assert not any("Rina Reviewer" in row for row in rows)
 

@@ -13,8 +13,9 @@ from app.activity import operations as activity
 from app.activity.models import AccountAction, AccountEvent
 from app.extensions import db
 from tests.conftest import BACKEND, counting_statements
-from tests.factories import PASSWORD, make_user
+from tests.factories import make_user
 from tests.test_accounts import url
+from tests.test_password_change import change
 from tests.test_two_factor import enter, password_step
 
 postgresql_only = pytest.mark.skipif(BACKEND != "postgresql", reason="the trigger is PostgreSQL's")
@@ -57,25 +58,11 @@ def test_a_wrong_sign_in_code_is_recorded_for_the_account_it_was_tried_on(client
 
 
 def test_a_refused_change_records_nothing(signed_in, people):
-    response = signed_in.post(
-        url("accounts.change_password"),
-        data={
-            "current_password": "not the password",
-            "new_password": "a new long password",
-            "new_password_confirm": "a new long password",
-        },
-    )
+    response = change(signed_in, current="not the password")
     assert response.status_code == 200
     assert events(action="password_changed") == []
 
-    signed_in.post(
-        url("accounts.change_password"),
-        data={
-            "current_password": PASSWORD,
-            "new_password": "a new long password",
-            "new_password_confirm": "a new long password",
-        },
-    )
+    change(signed_in)
     [event] = events(action="password_changed")
     assert event.actor_id == event.subject_id == people.provider_a_user.id
 

@@ -64,29 +64,37 @@ def absolute_limit() -> timedelta:
     return timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"])
 
 
+def _live(now, user_nonce) -> tuple:
+    """What makes a session still accepted: not ended, issued under the user's current
+    nonce (a rotation ends them all), within the absolute and the idle limit."""
+    return (
+        SignInSession.ended_at.is_(None),
+        SignInSession.user_nonce == user_nonce,
+        SignInSession.created_at > now - absolute_limit(),
+        SignInSession.last_seen_at > now - idle_limit(),
+    )
+
+
 def resume(user_id: int, token: str) -> User | None:
     """The user of a live session, or None; keeps the idle clock running."""
     # The session, its user and the user's organisation in one statement: every signed-in
     # request starts here (user.organisation is then found in the session, not fetched).
+    now = utcnow()
     found = db.session.execute(
         db.select(SignInSession, User)
         .join(User, User.id == SignInSession.user_id)
         .outerjoin(User.organisation)
         .options(contains_eager(User.organisation))
-        .where(SignInSession.token_hash == _hash(token))
+        .where(
+            SignInSession.token_hash == _hash(token),
+            SignInSession.user_id == user_id,
+            User.active.is_(True),
+            *_live(now, User.session_nonce),
+        )
     ).first()
     if found is None:
         return None
     row, user = found
-    if row.user_id != user_id or row.ended_at is not None:
-        return None
-    now = utcnow()
-    if now - _aware(row.created_at) > absolute_limit():
-        return None
-    if now - _aware(row.last_seen_at) > idle_limit():
-        return None
-    if not user.active or user.session_nonce != row.user_nonce:
-        return None
     if now - _aware(row.last_seen_at) > TOUCH_EVERY:
         row.last_seen_at = now
         # A read request commits nothing else, so the touch is committed here; a write
@@ -130,10 +138,7 @@ def others_open(user: User, token: str) -> int:
         .where(
             SignInSession.user_id == user.id,
             SignInSession.token_hash != _hash(token),
-            SignInSession.ended_at.is_(None),
-            SignInSession.user_nonce == user.session_nonce,
-            SignInSession.created_at > now - absolute_limit(),
-            SignInSession.last_seen_at > now - idle_limit(),
+            *_live(now, user.session_nonce),
         )
     )
 

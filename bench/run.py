@@ -83,8 +83,8 @@ def prepare(label: str, count: int, work: Path, reuse: bool) -> tuple[str, Path]
 
 def facts(url: str) -> dict:
     """Ids and a deep cursor to build the page addresses from."""
+    from app.paging import encode_cursor
     from app.reference import load_exchanges
-    from app.review.queue import encode_cursor
 
     one = _server.scalar
     total = one(url, "SELECT count(*) FROM notices")[0]
@@ -115,12 +115,23 @@ def facts(url: str) -> dict:
         "WHERE u.email LIKE 'user@seed-provider-%%' GROUP BY u.email "
         "ORDER BY count(n.id) DESC, u.email LIMIT 1",
     )
+    # Halfway down that provider's dashboard (most recently changed first), for its deep page.
+    dash_at, dash_id = one(
+        url,
+        "SELECT n.updated_at, n.id FROM notices n JOIN users u ON u.organisation_id = "
+        "n.organisation_id WHERE u.email = %s ORDER BY n.updated_at DESC, n.id DESC "
+        "OFFSET (SELECT count(*) / 2 FROM notices n2 JOIN users u2 ON u2.organisation_id = "
+        "n2.organisation_id WHERE u2.email = %s) LIMIT 1",
+        provider,
+        provider,
+    )
     exchange = load_exchanges(None)[0]
     return {
         "notices": total,
         "provider": provider,
         "middle_notice": middle,
         "deep_cursor": encode_cursor(deep_at, deep_id),
+        "dashboard_cursor": encode_cursor(dash_at, dash_id),
         "ack": (ack_notice, ack_id),
         "exchange": exchange.registration_number,
     }
@@ -225,6 +236,11 @@ def measure_size(label, count, args, memory_requests) -> dict:
             ("ceiling: /healthz", "/healthz", None),
             ("sign-in page", "/login", None),
             ("provider dashboard", "/notices/", provider),
+            (
+                "provider dashboard (deep page)",
+                f"/notices/?after={known['dashboard_cursor']}",
+                provider,
+            ),
             ("queue (default)", "/review/", staff),
             ("queue (filtered: all, overdue)", "/review/?status=all&overdue=1", staff),
             # A system name of the seed (about 9% of the notices), and a rare one: the demo

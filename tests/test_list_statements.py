@@ -16,7 +16,7 @@ from tests.review_helpers import filed_notice
 # The sign-in session with its user and organisation, the count, the page of notices
 # (and on SQLite the BEGIN of app/database.py).
 DASHBOARD_STATEMENTS = {"sqlite": 4, "postgresql": 3}
-ROW = re.compile(r"<tr>\s*<td>")
+ROW = re.compile(r"<tr>\s*<td")
 STATUSES = itertools.cycle(
     [
         Status.SUBMITTED,

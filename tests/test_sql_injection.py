@@ -35,6 +35,7 @@ PAYLOADS = [
     "99999999999999999999",
 ]
 QUEUE_PARAMS = ("status", "type", "handler", "due_within", "overdue", "q", "sort", "after")
+DASHBOARD_PARAMS = ("status", "q", "after")
 REGISTER_URLS = ("/register", "/register.csv", "/register.json")
 
 
@@ -97,12 +98,22 @@ def test_an_unknown_sort_key_orders_by_the_deadline(client, auth, people, filed,
     assert response.text.count("OpenVault") == default.text.count("OpenVault")
 
 
-def test_the_dashboard_page_number_is_only_a_number(client, auth, people, filed):
+@pytest.mark.parametrize("param", DASHBOARD_PARAMS)
+def test_the_dashboard_answers_payloads_in_every_parameter_and_changes_nothing(
+    client, auth, people, filed, param
+):
     auth.login(client, people.provider_a_user)
     before = everything()
 
     for payload in PAYLOADS:
-        assert_answered(client.get("/notices/", query_string={"page": payload}))
+        response = client.get("/notices/", query_string={param: payload})
+
+        assert_answered(response)
+        if param == "q":  # a payload is searched for as text, and no system is called that
+            assert "OpenVault" not in response.text
+        else:  # an unknown status or cursor shows the first page of every notice
+            assert "OpenVault" in response.text
+        assert "AcceptedVault" not in response.text  # provider B's
     assert everything() == before
 
 

@@ -182,3 +182,8 @@ _PROVIDER_FACE = {
 
 def provider_status(status: Status) -> ProviderStatus:
     return _PROVIDER_FACE[status]
+
+
+def statuses_shown_as(face: ProviderStatus) -> tuple[Status, ...]:
+    """The statuses a provider sees as ``face`` (*Under review* is two of ours)."""
+    return tuple(status for status, shown in _PROVIDER_FACE.items() if shown == face)

@@ -1,7 +1,5 @@
 """The public register of accepted notices: what anyone may read, and nothing internal."""
 
-import base64
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,6 +10,7 @@ from ..domain.calendar import to_jst
 from ..domain.workflow import Status
 from ..extensions import db
 from ..filing.models import Notice
+from ..paging import contains, decode_cursor, encode_cursor
 
 # Stable field names for CSV and JSON; change only with a new format version.
 FIELDS = (
@@ -61,7 +60,7 @@ def _query(q: str):
         .where(Notice.status == Status.ACCEPTED)
     )
     if q:
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = contains(q)
         query = query.where(
             or_(
                 Notice.receipt_number.ilike(pattern, escape="\\"),
@@ -89,29 +88,17 @@ def _entry(row) -> Entry:
     )
 
 
-def _cursor(row) -> str:
-    raw = json.dumps([row.decided_at.isoformat(), row.id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _parse_cursor(cursor: str):
-    try:
-        raw = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode())
-        moment, notice_id = json.loads(raw)
-        return datetime.fromisoformat(moment), int(notice_id)
-    except (ValueError, TypeError):
-        return None
-
-
 def page(q: str, after: str, size: int) -> tuple[list[Entry], str | None]:
     query = _query(q)
-    cursor = _parse_cursor(after) if after else None
+    cursor = decode_cursor(after, datetime.fromisoformat) if after else None
     if cursor is not None:
         query = query.where(tuple_(Notice.decided_at, Notice.id) < cursor)
     rows = db.session.execute(query.limit(size + 1)).all()
     more = len(rows) > size
     rows = rows[:size]
-    return [_entry(r) for r in rows], (_cursor(rows[-1]) if more and rows else None)
+    return [_entry(r) for r in rows], (
+        encode_cursor(rows[-1].decided_at, rows[-1].id) if more and rows else None
+    )
 
 
 def every_entry(q: str = ""):

@@ -1,11 +1,5 @@
-"""The review queue: filters, text search, an allowlist of sorts and keyset paging.
+"""The review queue: filters, text search, an allowlist of sorts and keyset paging."""
 
-Keyset paging (WHERE (sort, id) > (:last_sort, :last_id) ORDER BY sort, id LIMIT n)
-costs the same on page 1 and page 2,000, where OFFSET would read every skipped row.
-"""
-
-import base64
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -18,6 +12,7 @@ from ..domain.workflow import CLOCK_RUNNING, OPEN, Status
 from ..extensions import db
 from ..filing.models import Notice, NoticeType
 from ..forms import search_text
+from ..paging import contains, decode_cursor, encode_cursor
 from .models import NoticeStatusCount
 
 # PostgreSQL only, made by migration c4d5e6f7a8b9 (the models cannot declare them).
@@ -87,11 +82,6 @@ class QueueFilters:
         return {k: v for k, v in values.items() if v not in ("", None)}
 
 
-def _like(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def status_in(statuses):
     """``status IN (...)`` with the values written into the SQL, not bound: only then can
     the planners (PostgreSQL's and SQLite's) see that the open-notices partial index
@@ -106,7 +96,7 @@ def _matches(term: str):
     that the notices' condition is three index lookups PostgreSQL can combine: trigram
     indexes on the two columns (migration c4d5e6f7a8b9) and the provider index. SQLite
     has no trigram index and reads the notices in order instead."""
-    pattern = _like(term)
+    pattern = contains(term)
     providers = db.session.scalars(
         select(Organisation.id).where(
             or_(
@@ -174,29 +164,12 @@ def _filtered(filters: QueueFilters, user, today: date):
     return query
 
 
-def encode_cursor(value, notice_id: int) -> str:
-    raw = json.dumps([value.isoformat() if hasattr(value, "isoformat") else value, notice_id])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, sort: Sort):
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value, notice_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        notice_id = int(notice_id)
-        if not 0 <= notice_id < 2**31:  # ids are INTEGER columns
-            return None
-        return sort.parse(value), notice_id
-    except (ValueError, TypeError, OverflowError, json.JSONDecodeError):
-        return None
-
-
 def queue_page(filters: QueueFilters, user, *, today: date, size: int):
     """One page of rows (with provider and handler loaded) and the cursor of the next."""
     sort = SORTS[filters.sort]
     query = _filtered(filters, user, today)
     key = tuple_(sort.column, Notice.id)
-    cursor = decode_cursor(filters.after, sort) if filters.after else None
+    cursor = decode_cursor(filters.after, sort.parse) if filters.after else None
     if cursor is not None:
         query = query.where(key < cursor if sort.descending else key > cursor)
     if sort.descending:

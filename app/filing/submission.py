@@ -15,7 +15,7 @@ from ..extensions import db
 from ..files import storage
 from ..history.operations import events_for
 from ..labels import refusal
-from . import forms, operations
+from . import changes, forms, operations
 from .access import own_notice
 from .transitions import StaleNotice
 from .views import overview_context, rules
@@ -102,6 +102,7 @@ def show_page(notice, response_form=None):
         requests=requests,
         decision=decision,
         acknowledgements=acknowledgements.for_notice(notice),
+        comparisons=changes.comparisons(notice),
     )
 
 

@@ -12,6 +12,7 @@ from ..acknowledgements import operations as acknowledgements
 from ..domain import calendar
 from ..domain.workflow import Side, Status, allowed_actions
 from ..extensions import db
+from ..filing import changes
 from ..filing.groups import send_attachment
 from ..filing.models import Notice
 from ..forms import options
@@ -104,6 +105,7 @@ def notice_page(notice: Notice, **forms_given):
         decisions=decisions,
         days_left=days_left(notice, _today()),
         acknowledgements=acknowledgements.for_notice(notice),
+        comparisons=changes.comparisons(notice),
         **defaults,
     )
 

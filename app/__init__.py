@@ -53,6 +53,7 @@ def import_models():
     from .filing import models as _filing  # noqa: F401
     from .history import models as _history  # noqa: F401
     from .mail import models as _mail  # noqa: F401
+    from .reminders import models as _reminders  # noqa: F401
     from .review import models as _review  # noqa: F401
 
 
@@ -102,6 +103,7 @@ def register_commands(app):
     from .demo.cli import demo_cli
     from .history.cli import audit_cli
     from .mail.cli import mail_cli
+    from .reminders.cli import reminders_cli
     from .storage.cli import storage_cli
     from .worker.cli import worker_command
 
@@ -110,5 +112,6 @@ def register_commands(app):
     app.cli.add_command(demo_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(reminders_cli)
     app.cli.add_command(storage_cli)
     app.cli.add_command(worker_command)

@@ -43,6 +43,7 @@ INT_SETTINGS = (
     "SESSION_ABSOLUTE_HOURS",
     "TWO_FACTOR_STEP_MINUTES",
     "WORKER_POLL_SECONDS",
+    "REMINDER_BUSINESS_DAYS",
     "PROXY_FIX_X_FOR",
     "PROXY_FIX_X_PROTO",
     "PROXY_FIX_X_HOST",
@@ -64,6 +65,9 @@ class Defaults:
     REVIEW_BUSINESS_DAYS = 20
     ADVANCE_BUSINESS_DAYS = 40
     INFORMATION_REPLY_BUSINESS_DAYS = 10
+    # Reminders (`flask reminders send`, and the worker daily): this many business days
+    # before a reply-by date or a review deadline, and once a deadline has passed.
+    REMINDER_BUSINESS_DAYS = 3
     BUSINESS_DAY_END = "17:00"
     MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
     MAX_NOTICE_ATTACHMENT_BYTES = 100 * 1024 * 1024

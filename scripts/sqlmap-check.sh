@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # sqlmap against the parameters that reach SQL: the review queue's search, filters, sort and
-# cursor (signed in as a demo reviewer), the provider dashboard's page (as a demo provider)
-# and the public register's search and cursor (HTML, CSV, JSON). A scratch database gets the
-# migrations and the demo; the app is served by gunicorn on a free loopback port; sqlmap runs
-# in batch mode, level 2, risk 1. Prints sqlmap's verdict per parameter; exits 1 if any
-# parameter is injectable (or sqlmap could not test it).
+# cursor (signed in as a demo reviewer), the provider dashboard's tab, search and cursor (as
+# a demo provider) and the public register's search and cursor (HTML, CSV, JSON). A scratch
+# database gets the migrations and the demo; the app is served by gunicorn on a free
+# loopback port; sqlmap runs in batch mode, level 2, risk 1. Prints sqlmap's verdict per
+# parameter; exits 1 if any parameter is injectable (or sqlmap could not test it).
 #
 #   scripts/sqlmap-check.sh                      scratch SQLite database
 #   SECURITY_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/scratch scripts/sqlmap-check.sh
@@ -103,7 +103,7 @@ run_sqlmap() {
 run_sqlmap queue \
   "$base/review/?status=open&type=new&handler=mine&due_within=5&overdue=1&q=vault&sort=deadline&after=abc" \
   status,type,handler,due_within,overdue,q,sort,after "$reviewer"
-run_sqlmap dashboard "$base/notices/?page=1" page "$provider"
+run_sqlmap dashboard "$base/notices/?status=accepted&q=vault&after=abc" status,q,after "$provider"
 run_sqlmap register "$base/register?q=vault&after=abc" q,after
 run_sqlmap register-csv "$base/register.csv?q=vault" q
 run_sqlmap register-json "$base/register.json?q=vault" q

@@ -116,6 +116,15 @@ def enqueue(count):
     db.session.commit()
 
 
+def wait_for_arrivals(inbox, count, timeout=60):
+    """Until ``count`` messages reached the SMTP server, then a moment more, in which a
+    duplicate would arrive were there one."""
+    deadline = time.monotonic() + timeout
+    while len(inbox.arrivals) < count and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)
+
+
 def assert_each_sent_once(inbox, sent_by_workers):
     ids = Counter(arrival.message["Message-ID"] for arrival in inbox.arrivals)
     assert len(ids) == MESSAGES
@@ -134,10 +143,7 @@ def test_two_looping_workers_share_the_outbox_and_stop_on_sigterm(worker_env, si
         for worker in workers:
             assert worker.started.wait(60), "".join(worker.err)
         enqueue(MESSAGES)
-        deadline = time.monotonic() + 60
-        while len(inbox.arrivals) < MESSAGES and time.monotonic() < deadline:
-            time.sleep(0.1)
-        time.sleep(0.5)  # room for a duplicate to arrive, were there one
+        wait_for_arrivals(inbox, MESSAGES)
     finally:
         for worker in workers:
             worker.process.send_signal(signal.SIGTERM)

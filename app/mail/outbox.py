@@ -21,6 +21,15 @@ SUBJECTS = {
     "provider_responded": lambda n: _(
         "The provider responded on notice %(number)s", number=n.receipt_number
     ),
+    "reply_due": lambda n: _(
+        "Reminder: your response on notice %(number)s is due soon", number=n.receipt_number
+    ),
+    "deadline_near": lambda n: _(
+        "Review deadline approaching: notice %(number)s", number=n.receipt_number
+    ),
+    "deadline_passed": lambda n: _(
+        "Review deadline passed: notice %(number)s", number=n.receipt_number
+    ),
 }
 
 # Messages about the account itself rather than a notice.

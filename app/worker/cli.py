@@ -12,6 +12,10 @@ The loop: deliver up to ``--batch`` due messages; if the batch was full, go on a
 else sleep ``WORKER_POLL_SECONDS`` (``--poll``). SIGTERM or SIGINT ends it after the
 message in hand; a second signal interrupts (see ``stop_on_signals``). ``--once`` delivers
 until nothing is due, then exits.
+
+A polling worker also writes the day's reminders (app/reminders) to the outbox when it
+starts and at the first loop of each new day in Japan; several workers may do so at once,
+since each reminder is recorded once. ``--once`` leaves reminders to `flask reminders send`.
 """
 
 import logging
@@ -21,8 +25,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..extensions import db
 from ..mail.cli import stop_on_signals
 from ..mail.sender import MailConfigError, deliver_pending
+from ..reminders.cli import send_today, today_in_japan
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +55,13 @@ def worker_command(once, batch, poll):
     interval = poll if poll is not None else float(config["WORKER_POLL_SECONDS"])
     totals = {"sent": 0, "failed": 0}
     started = time.monotonic()
+    reminded_on = None
     with stop_on_signals() as stop:
         mode = "until nothing is due" if once else f"polling every {interval:g} s"
         click.echo(f"worker started: batches of {batch}, {mode}", err=True)
         while not stop.is_set():
+            if not once and reminded_on != (today := today_in_japan()):
+                reminded_on = today if _remind(today) else None
             try:
                 sent, failed = deliver_pending(config, limit=batch, stop=stop)
             except MailConfigError as error:
@@ -78,3 +87,19 @@ def worker_command(once, batch, poll):
     click.echo(
         f"worker stopped: sent {totals['sent']}, failed {totals['failed']} in {elapsed:.1f} s"
     )
+
+
+def _remind(today) -> bool:
+    """The day's reminders; False (to try again at the next loop) when that failed."""
+    try:
+        sent = send_today(today)
+    except Exception:
+        db.session.rollback()
+        log.exception("reminders failed; trying again at the next loop")
+        return False
+    click.echo(
+        f"reminders for {today}: {sent['messages']} messages "
+        f"({sent['reply_due'] + sent['deadline_near'] + sent['deadline_passed']} reminders)",
+        err=True,
+    )
+    return True

@@ -74,6 +74,20 @@ IN_CI = os.environ.get("CI", "").lower() in ("true", "1", "yes")
 APP_ENVIRONMENT = (*app_config.ENV_SETTINGS, *app_config.INT_SETTINGS, "APP_ENV")
 
 
+def flask_command_env(app, tmp_path, **settings) -> dict:
+    """The environment of a `flask` command run as a process of its own against the test
+    database (the test's own settings left out, ``settings`` added)."""
+    env = {k: v for k, v in os.environ.items() if k not in APP_ENVIRONMENT}
+    env.update(
+        FLASK_APP="wsgi.py",
+        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        SECRET_KEY="test",
+        STORAGE_PATH=str(tmp_path / "files"),
+        **settings,
+    )
+    return env
+
+
 def pytest_configure(config):
     if BACKEND not in BACKENDS:
         raise pytest.UsageError(f"TEST_DATABASE must be one of {BACKENDS}, not {BACKEND!r}")

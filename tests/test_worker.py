@@ -5,7 +5,6 @@ real SMTP server on loopback (aiosmtpd). On PostgreSQL they claim messages with
 FOR UPDATE SKIP LOCKED; on SQLite with a lease written under the single write lock.
 """
 
-import os
 import re
 import signal
 import subprocess
@@ -20,7 +19,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.mail.models import OutboxMessage
-from tests.conftest import APP_ENVIRONMENT
+from tests.conftest import flask_command_env
 from tests.test_mail import start_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,19 +86,15 @@ def sink():
 
 @pytest.fixture
 def worker_env(app, sink, tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in APP_ENVIRONMENT}
-    env.update(
-        FLASK_APP="wsgi.py",
-        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-        SECRET_KEY="test",
-        STORAGE_PATH=str(tmp_path / "files"),
+    return flask_command_env(
+        app,
+        tmp_path,
         MAIL_SERVER="127.0.0.1",
         MAIL_PORT=str(sink[0]),
         MAIL_SENDER="registry@fsa-registry.example.com",
         MAIL_TIMEOUT="5",
         WORKER_POLL_SECONDS="1",
     )
-    return env
 
 
 def enqueue(count):

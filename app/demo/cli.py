@@ -81,13 +81,21 @@ def load():
     help="Worker processes that make the rows [default: one per CPU for 20,000 notices or "
     "more, else 0: all in this process].",
 )
-def seed_command(count, organisations, random_seed, jobs):
+@click.option(
+    "--batch",
+    type=click.IntRange(100, 100_000),
+    default=None,
+    help="Notices made (by one worker) and written together [default: 5,000].",
+)
+def seed_command(count, organisations, random_seed, jobs, batch):
     """Add realistic notices in mixed statuses, quickly (bulk inserts, one transaction)."""
     from .seed import seed_notices
 
     _require_demo_instance()
     started = time.perf_counter()
-    result = seed_notices(count, organisations=organisations, random_seed=random_seed, jobs=jobs)
+    result = seed_notices(
+        count, organisations=organisations, random_seed=random_seed, jobs=jobs, batch=batch
+    )
     elapsed = time.perf_counter() - started
     statuses = ", ".join(f"{status} {n}" for status, n in sorted(result.statuses.items()))
     workers = f", {result.workers} worker processes" if result.workers else ""

@@ -34,6 +34,7 @@ import json
 import multiprocessing
 import os
 import random
+import threading
 from bisect import bisect_right
 from collections import Counter, deque
 from contextlib import contextmanager
@@ -157,12 +158,18 @@ class Chunk(NamedTuple):
 
 
 def seed_notices(
-    count: int, *, organisations: int = 100, random_seed=None, jobs: int | None = None
+    count: int,
+    *,
+    organisations: int = 100,
+    random_seed=None,
+    jobs: int | None = None,
+    batch: int | None = None,
 ) -> SeedResult:
     """Add ``count`` notices spread over ``organisations`` seed providers; commits.
 
-    ``jobs`` worker processes make the rows (default: one per CPU for a large run, none
-    for a small one); 0 makes them in this process."""
+    ``jobs`` worker processes make the rows, ``batch`` notices at a time (default: one
+    per CPU for a large run, none for a small one); 0 makes them in this process, and so
+    does a process that runs other threads (see ``_Seeder.write_chunks``)."""
     token = write_intent.set(True)  # SQLite: BEGIN IMMEDIATE, the database is ours
     # Millions of short-lived dicts and no cycles: the cyclic collector would only rescan
     # the rows waiting for their batch, again and again (a third of the run time).
@@ -170,9 +177,10 @@ def seed_notices(
     gc.disable()
     try:
         rng = random.Random(random_seed)  # noqa: S311 - not for secrets
+        batch = batch or BATCH
         if jobs is None:
-            jobs = min(os.cpu_count() or 1, 4) if count >= 4 * BATCH else 0
-        result = _Seeder(rng).run(count, organisations, jobs)
+            jobs = min(os.cpu_count() or 1, 4) if count >= 4 * batch else 0
+        result = _Seeder(rng).run(count, organisations, jobs, batch)
         db.session.commit()
         # Fresh planner statistics: without them PostgreSQL plans the queue as if the
         # tables were still empty (seen: 0.9 s instead of 0.15 s at 100,000 notices).
@@ -257,7 +265,7 @@ class _Seeder:
         self._password_hash = None
         self.result = SeedResult()
 
-    def run(self, count: int, organisations: int, jobs: int) -> SeedResult:
+    def run(self, count: int, organisations: int, jobs: int, batch: int = BATCH) -> SeedResult:
         self.staff = self.ensure_staff()
         self.providers = self.ensure_organisations(organisations)
         plan = self.plan(count)
@@ -266,13 +274,13 @@ class _Seeder:
         refers_to = self.references(plan, ids, numbers)
         chunks = [
             Chunk(
-                plan[start : start + BATCH],
-                ids[start : start + BATCH],
-                numbers[start : start + BATCH],
-                refers_to[start : start + BATCH],
+                plan[start : start + batch],
+                ids[start : start + batch],
+                numbers[start : start + batch],
+                refers_to[start : start + batch],
                 self.rng.getrandbits(64),
             )
-            for start in range(0, len(plan), BATCH)
+            for start in range(0, len(plan), batch)
         ]
         with self.status_counts_kept_once():
             self.write_chunks(chunks, jobs)
@@ -304,7 +312,12 @@ class _Seeder:
         self.connection.exec_driver_sql(f"ALTER TABLE notices ENABLE TRIGGER {STATUS_TRIGGER}")
 
     def write_chunks(self, chunks: list[Chunk], jobs: int) -> None:
-        if jobs > 0 and len(chunks) > 1 and "fork" in multiprocessing.get_all_start_methods():
+        # A forked child inherits every lock as it was at the fork, including those another
+        # thread held then, which no one will release in the child: forking a process that
+        # runs other threads (a test run, a server) can hang. `flask demo seed` runs alone.
+        forkable = "fork" in multiprocessing.get_all_start_methods()
+        alone = threading.active_count() == 1
+        if jobs > 0 and len(chunks) > 1 and forkable and alone:
             self.result.workers = jobs
             global _WORKER_SEEDER
             _WORKER_SEEDER = self

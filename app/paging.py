@@ -32,6 +32,15 @@ def decode_cursor(cursor: str, parse) -> tuple | None:
         return None
 
 
+def page_of(rows: list, size: int, cursor_of) -> tuple[list, str | None]:
+    """``rows`` as fetched with ``LIMIT size + 1``: the page, and the cursor of the page
+    after it (None on the last page). ``cursor_of(row)`` is the row's (sort value, id)."""
+    if len(rows) <= size:
+        return rows, None
+    rows = rows[:size]
+    return rows, encode_cursor(*cursor_of(rows[-1]))
+
+
 def contains(term: str) -> str:
     """A LIKE pattern (with ``escape="\\"``) for text containing ``term`` literally: the
     term's own ``%`` and ``_`` match only themselves."""

@@ -221,13 +221,12 @@ class Comparison:
     changes: list
 
 
-def comparisons(notice) -> list[Comparison]:
-    """What a reader of ``notice`` should see compared: the notice a material change or a
-    discontinuation refers to, and the version before the latest, where there are any."""
-    latest = notice.latest_version
-    if latest is None:
+def comparisons(notice, now: dict | None) -> list[Comparison]:
+    """What a reader of ``notice`` (whose latest snapshot is ``now``, as the page has it)
+    should see compared: the notice a material change or a discontinuation refers to,
+    and the version before the latest, where there are any."""
+    if now is None:
         return []
-    now = json.loads(latest.snapshot)
     found = []
     referred = notice.refers_to.latest_version if notice.refers_to else None
     if referred is not None:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import load_only
 from ..domain.workflow import ProviderStatus, provider_status, statuses_shown_as
 from ..extensions import db
 from ..forms import search_text
-from ..paging import contains, decode_cursor, encode_cursor
+from ..paging import contains, decode_cursor, page_of
 from .models import Notice
 
 # What a row shows: not the notice's long texts.
@@ -82,7 +82,4 @@ def dashboard_page(filters: DashboardFilters, organisation_id: int, *, size: int
     rows = db.session.scalars(
         query.order_by(Notice.updated_at.desc(), Notice.id.desc()).limit(size + 1)
     ).all()
-    more = len(rows) > size
-    rows = rows[:size]
-    next_cursor = encode_cursor(rows[-1].updated_at, rows[-1].id) if more and rows else None
-    return rows, next_cursor
+    return page_of(rows, size, lambda last: (last.updated_at, last.id))

@@ -90,10 +90,11 @@ def show_page(notice, response_form=None):
         .order_by(Decision.id.desc())
         .limit(1)
     )
+    snapshot = _snapshot(notice)
     return render_template(
         "filing/show.html",
         notice=notice,
-        snapshot=_snapshot(notice),
+        snapshot=snapshot,
         face=provider_status(Status(notice.status)),
         events=events_for(notice, include_internal=False),
         actions=allowed_actions(Status(notice.status), Side.PROVIDER),
@@ -102,7 +103,7 @@ def show_page(notice, response_form=None):
         requests=requests,
         decision=decision,
         acknowledgements=acknowledgements.for_notice(notice),
-        comparisons=changes.comparisons(notice),
+        comparisons=changes.comparisons(notice, snapshot),
     )
 
 

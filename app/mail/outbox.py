@@ -88,15 +88,20 @@ def notify_provider(notice, kind: str, **context) -> None:
     db.session.flush()
 
 
-def notify_staff(notice, kind: str, **context) -> None:
-    """The handler when there is one; otherwise every active supervisor."""
-    if notice.handler_id:
-        staff = [db.session.get(User, notice.handler_id)]
-    else:
-        staff = db.session.scalars(
+def staff_recipients(notice, *, supervisors_too: bool = False) -> dict[str, str]:
+    """The handler when there is one (and the account is active); otherwise (or
+    ``supervisors_too``) every active supervisor. Each with a language."""
+    handler = db.session.get(User, notice.handler_id) if notice.handler_id else None
+    staff = [handler] if handler and handler.active and handler.role in REVIEW_ROLES else []
+    if supervisors_too or not staff:
+        supervisors = db.session.scalars(
             select(User).where(User.role == Role.SUPERVISOR, User.active.is_(True))
         ).all()
-    for user in staff:
-        if user and user.role in REVIEW_ROLES:
-            queue(user.email, user.locale, kind, notice, **context)
+        staff += [user for user in supervisors if user not in staff]
+    return {user.email: user.locale for user in staff}
+
+
+def notify_staff(notice, kind: str, **context) -> None:
+    for email, language in staff_recipients(notice).items():
+        queue(email, language, kind, notice, **context)
     db.session.flush()

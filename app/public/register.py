@@ -10,7 +10,7 @@ from ..domain.calendar import to_jst
 from ..domain.workflow import Status
 from ..extensions import db
 from ..filing.models import Notice
-from ..paging import contains, decode_cursor, encode_cursor
+from ..paging import contains, decode_cursor, page_of
 
 # Stable field names for CSV and JSON; change only with a new format version.
 FIELDS = (
@@ -94,11 +94,8 @@ def page(q: str, after: str, size: int) -> tuple[list[Entry], str | None]:
     if cursor is not None:
         query = query.where(tuple_(Notice.decided_at, Notice.id) < cursor)
     rows = db.session.execute(query.limit(size + 1)).all()
-    more = len(rows) > size
-    rows = rows[:size]
-    return [_entry(r) for r in rows], (
-        encode_cursor(rows[-1].decided_at, rows[-1].id) if more and rows else None
-    )
+    rows, next_cursor = page_of(rows, size, lambda last: (last.decided_at, last.id))
+    return [_entry(r) for r in rows], next_cursor
 
 
 def every_entry(q: str = ""):

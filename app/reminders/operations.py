@@ -19,7 +19,6 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..accounts.models import Role, User
 from ..database import write_intent
 from ..domain import calendar
 from ..domain.workflow import CLOCK_RUNNING, Status
@@ -81,12 +80,6 @@ def _claim(due: Due) -> bool:
     return inserted is not None
 
 
-def _supervisors() -> list[User]:
-    return db.session.scalars(
-        select(User).where(User.role == Role.SUPERVISOR, User.active.is_(True))
-    ).all()
-
-
 def _write(due: Due, today: date) -> int:
     notice = due.notice
     context = {
@@ -97,11 +90,7 @@ def _write(due: Due, today: date) -> int:
     if due.kind == "reply_due":
         recipients = outbox.provider_recipients(notice)
     else:
-        handler = db.session.get(User, notice.handler_id) if notice.handler_id else None
-        staff = [handler] if handler and handler.active else []
-        if due.kind == "deadline_passed" or not staff:
-            staff += [s for s in _supervisors() if s not in staff]
-        recipients = {user.email: user.locale for user in staff}
+        recipients = outbox.staff_recipients(notice, supervisors_too=due.kind == "deadline_passed")
     for email, language in recipients.items():
         outbox.queue(email, language, due.kind, notice, **context)
     return len(recipients)

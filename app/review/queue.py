@@ -12,7 +12,7 @@ from ..domain.workflow import CLOCK_RUNNING, OPEN, Status
 from ..extensions import db
 from ..filing.models import Notice, NoticeType
 from ..forms import search_text
-from ..paging import contains, decode_cursor, encode_cursor
+from ..paging import contains, decode_cursor, page_of
 from .models import NoticeStatusCount
 
 # PostgreSQL only, made by migration c4d5e6f7a8b9 (the models cannot declare them).
@@ -177,18 +177,15 @@ def queue_page(filters: QueueFilters, user, *, today: date, size: int):
     else:
         query = query.order_by(sort.column.asc(), Notice.id.asc())
     rows = db.session.scalars(query.limit(size + 1)).unique().all()
-    more = len(rows) > size
-    rows = rows[:size]
-    next_cursor = None
-    if more and rows:
-        last = rows[-1]
-        value = {
-            "deadline": last.review_deadline,
-            "received": last.submitted_at,
-            "provider": last.organisation.name_ja,
-        }[sort.key]
-        next_cursor = encode_cursor(value, last.id)
-    return rows, next_cursor
+    return page_of(rows, size, lambda last: (_sort_value(last, sort), last.id))
+
+
+def _sort_value(notice: Notice, sort: Sort):
+    return {
+        "deadline": notice.review_deadline,
+        "received": notice.submitted_at,
+        "provider": notice.organisation.name_ja,
+    }[sort.key]
 
 
 def status_counts() -> dict[str, int]:

@@ -94,10 +94,11 @@ def notice_page(notice: Notice, **forms_given):
     decisions = db.session.scalars(
         select(Decision).where(Decision.notice_id == notice.id).order_by(Decision.id)
     ).all()
+    snapshot = json.loads(version.snapshot)
     return render_template(
         "review/notice.html",
         notice=notice,
-        snapshot=json.loads(version.snapshot),
+        snapshot=snapshot,
         version=version,
         events=events_for(notice, include_internal=True),
         actions=actions,
@@ -105,7 +106,7 @@ def notice_page(notice: Notice, **forms_given):
         decisions=decisions,
         days_left=days_left(notice, _today()),
         acknowledgements=acknowledgements.for_notice(notice),
-        comparisons=changes.comparisons(notice),
+        comparisons=changes.comparisons(notice, snapshot),
         **defaults,
     )
 

@@ -2,13 +2,17 @@
 and never another provider's notice."""
 
 import re
+from datetime import timedelta
 
 import pytest
 
 from app.domain.workflow import Status
 from app.extensions import db
+from app.review.models import InformationRequest
+from tests.conftest import BACKEND, counting_statements
 from tests.filing_helpers import complete_draft
-from tests.review_helpers import filed_notice
+from tests.review_helpers import filed_notice, jst_today
+from tests.test_list_statements import DASHBOARD_STATEMENTS
 
 RECEIPT = re.compile(r"AN-\d{4}-\d{6}")
 
@@ -23,6 +27,36 @@ def tab_count(response, label: str) -> int:
     match = re.search(rf">{re.escape(label)} <span class=\"count\">\((\d+)\)</span>", response.text)
     assert match, f"no tab {label!r}"
     return int(match.group(1))
+
+
+def awaiting_reply(people, reply_by, **values):
+    """Provider A's notice with an information request it has not answered, inserted
+    directly; ``values`` are further columns of the notice."""
+    notice = filed_notice(
+        people.org_a,
+        people.provider_a_user,
+        status=Status.INFORMATION_REQUESTED,
+        handler=people.reviewer,
+        **values,
+    )
+    db.session.add(
+        InformationRequest(
+            notice_id=notice.id,
+            requested_by_id=people.reviewer.id,
+            paused_from=jst_today(),
+            reply_by=reply_by,
+            comment="Send the penetration test report.",
+        )
+    )
+    db.session.flush()
+    return notice
+
+
+def next_step(response, notice) -> str:
+    """The text of the notice's "Next step" cell."""
+    row = re.search(rf"{notice.receipt_number}</a>.*?</tr>", response.text, re.S).group(0)
+    cell = re.search(r'<td data-label="Next step">(.*?)</td>', row, re.S).group(1)
+    return " ".join(re.sub(r"<[^>]+>", " ", cell).split())
 
 
 @pytest.fixture
@@ -170,3 +204,54 @@ def test_the_tabs_are_in_japanese_for_a_japanese_reader(signed_in, people, mixed
     assert '<html lang="ja"' in response.text
     assert tab_count(response, "すべて") == 8
     assert "受付番号またはシステム名" in response.text
+
+
+def test_a_notice_awaiting_an_answer_shows_its_reply_by_date_and_whether_it_passed(
+    signed_in, people
+):
+    today = jst_today()
+    in_time = awaiting_reply(people, today)
+    late = awaiting_reply(people, today - timedelta(days=1))
+    answered = awaiting_reply(people, today - timedelta(days=2), system_name="AnsweredVault")
+    answered.status = Status.UNDER_REVIEW  # the answer restarts the review
+    db.session.commit()
+
+    response = signed_in.get("/notices/")
+
+    assert next_step(response, in_time) == (
+        f"Answer the information request Reply by {today:%B} {today.day}, {today.year}"
+    )
+    late_step = next_step(response, late)
+    assert "Reply by" in late_step and late_step.endswith("(the date has passed)")
+    assert '<strong class="overdue">' in response.text
+    assert next_step(response, answered) == "Wait for the review"
+
+
+def test_the_reply_by_date_is_in_japanese_for_a_japanese_reader(signed_in, people):
+    people.provider_a_user.locale = "ja"
+    day = jst_today() - timedelta(days=1)
+    notice = awaiting_reply(people, day)
+    db.session.commit()
+
+    response = signed_in.get("/notices/", headers={"Accept-Language": "ja"})
+
+    row = re.search(rf"{notice.receipt_number}</a>.*?</tr>", response.text, re.S).group(0)
+    assert f"{day.year}年{day.month}月{day.day}日までに回答" in row
+    assert "期限を過ぎています" in row
+
+
+def test_reply_by_dates_cost_no_statement_per_notice(signed_in, people):
+    awaiting_reply(people, jst_today())
+    db.session.commit()
+    signed_in.get("/notices/")  # the session's last-seen time is touched at most once a minute
+    with counting_statements() as few:
+        one = signed_in.get("/notices/").text
+
+    for days in range(1, 21):
+        awaiting_reply(people, jst_today() + timedelta(days=days))
+    db.session.commit()
+    with counting_statements() as many:
+        twenty_one = signed_in.get("/notices/").text
+
+    assert one.count("Reply by") == 1 and twenty_one.count("Reply by") == 21
+    assert len(many) == len(few) == DASHBOARD_STATEMENTS[BACKEND], "\n\n".join(many)

@@ -4,6 +4,7 @@ in each recipient's language, by `flask reminders send` and by looping workers."
 import signal
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import delete, func, select
 
 from app.domain import calendar
@@ -12,7 +13,16 @@ from app.extensions import db
 from app.mail.models import OutboxMessage
 from app.reminders.models import Reminder
 from app.reminders.operations import send_due
-from tests.review_helpers import business_days_before, notice_at, respond, submitted_notice, take
+from tests.review_helpers import (
+    business_days_before,
+    confirm,
+    notice_at,
+    propose,
+    respond,
+    submitted_notice,
+    take,
+    withdraw,
+)
 from tests.test_worker import Worker, sink, wait_for_arrivals, worker_env  # noqa: F401
 
 WITHIN = 3
@@ -79,6 +89,77 @@ def test_no_reminder_before_its_time_nor_after_the_answer(app, people):
 
     assert early["reply_due"] == 0 and answered["reply_due"] == 0
     assert outbox("reply_due") == []
+
+
+def test_an_overdue_reply_tells_the_handler_once_not_the_provider(app, people):
+    notice = notice_at(Status.INFORMATION_REQUESTED, people)
+    request = open_request(notice)
+    after = request.reply_by + timedelta(days=1)
+
+    first = send_due(after, WITHIN)
+    again = send_due(after, WITHIN)
+    next_day = send_due(calendar.next_business_day(after), WITHIN)
+
+    assert first["reply_overdue"] == 1 and first["reply_due"] == 0 and first["messages"] == 1
+    assert again["reply_overdue"] == 0 and next_day["reply_overdue"] == 0
+    (message,) = outbox("reply_overdue")
+    assert message.recipient == people.reviewer.email and message.notice_id == notice.id
+    assert notice.receipt_number in message.subject
+    assert f"The reply-by date was {request.reply_by} and has passed." in message.body
+    assert request.comment in message.body and "Rina Reviewer" in message.body
+
+
+@pytest.mark.parametrize("why", ["unassigned", "handler disabled"])
+def test_an_overdue_reply_without_a_handler_tells_the_supervisors_in_their_language(
+    app, people, why
+):
+    notice = notice_at(Status.INFORMATION_REQUESTED, people)
+    if why == "unassigned":
+        notice.handler_id = None  # no operation does this today; the rule must hold anyway
+    else:
+        people.reviewer.active = False
+    people.supervisor.locale = "ja"
+    db.session.commit()
+
+    sent = send_due(open_request(notice).reply_by + timedelta(days=1), WITHIN)
+
+    assert sent["reply_overdue"] == 1
+    (message,) = outbox("reply_overdue")
+    assert message.recipient == people.supervisor.email and message.language == "ja"
+    assert "回答期限" in message.body and notice.receipt_number in message.subject
+
+
+def test_no_overdue_reminder_before_the_date_has_passed_nor_once_answered(app, people):
+    notice = notice_at(Status.INFORMATION_REQUESTED, people)
+    request = open_request(notice)
+
+    on_the_day = send_due(request.reply_by, WITHIN)
+    respond(notice, people.provider_a_user)
+    db.session.commit()
+    answered = send_due(request.reply_by + timedelta(days=1), WITHIN)
+
+    assert on_the_day["reply_due"] == 1 and on_the_day["reply_overdue"] == 0
+    assert answered["reply_overdue"] == 0
+    assert outbox("reply_overdue") == []
+
+
+def test_no_overdue_reminder_for_a_withdrawn_or_decided_notice(app, people):
+    withdrawn = notice_at(Status.INFORMATION_REQUESTED, people)
+    unanswered = open_request(withdrawn)  # the provider withdrew instead of answering
+    withdraw(withdrawn, people.provider_a_user)
+    decided = notice_at(Status.INFORMATION_REQUESTED, people)
+    answered = open_request(decided)
+    respond(decided, people.provider_a_user)
+    propose(decided, people.reviewer)
+    confirm(decided, people.supervisor)
+    db.session.commit()
+    assert unanswered.responded_at is None and decided.status == Status.ACCEPTED
+
+    later = max(unanswered.reply_by, answered.reply_by) + timedelta(days=1)
+    sent = send_due(later, WITHIN)
+
+    assert sent["reply_overdue"] == 0
+    assert outbox("reply_overdue") == []
 
 
 def test_a_near_deadline_reminds_the_handler_and_an_unassigned_one_the_supervisors(app, people):

@@ -1,16 +1,18 @@
 """The provider's dashboard: its own notices by status as the provider sees it, a search of
-receipt numbers and system names, most recently changed first, paged by keyset."""
+receipt numbers and system names, most recently changed first, paged by keyset; beside a
+notice awaiting the provider's answer, the reply-by date of the information request."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy import case, func, or_, select, tuple_
 from sqlalchemy.orm import load_only
 
-from ..domain.workflow import ProviderStatus, provider_status, statuses_shown_as
+from ..domain.workflow import ProviderStatus, Status, provider_status, statuses_shown_as
 from ..extensions import db
 from ..forms import search_text
 from ..paging import contains, decode_cursor, page_of
+from ..review.models import InformationRequest
 from .models import Notice
 
 # What a row shows: not the notice's long texts.
@@ -23,6 +25,28 @@ ROW_COLUMNS = (
     Notice.updated_at,
 )
 FACES = tuple(ProviderStatus)
+
+# The reply-by date of the request a notice awaits the answer to, read with the page: one
+# lookup on (notice_id, id) per row awaiting an answer, none for the others.
+OPEN_REQUEST_REPLY_BY = case(
+    (
+        Notice.status == Status.INFORMATION_REQUESTED,
+        select(InformationRequest.reply_by)
+        .where(InformationRequest.notice_id == Notice.id, InformationRequest.response.is_(None))
+        .order_by(InformationRequest.id.desc())
+        .limit(1)
+        .scalar_subquery(),
+    )
+)
+
+
+@dataclass(frozen=True)
+class ReplyBy:
+    """When the provider's answer to an information request is due, and whether that day
+    has passed (the day itself is still in time)."""
+
+    day: date
+    passed: bool
 
 
 @dataclass
@@ -59,10 +83,11 @@ def face_counts(organisation_id: int) -> dict[str, int]:
     return {**{str(face): n for face, n in counts.items()}, "all": sum(counts.values())}
 
 
-def dashboard_page(filters: DashboardFilters, organisation_id: int, *, size: int):
-    """One page of the organisation's notices and the cursor of the next page (or None)."""
+def dashboard_page(filters: DashboardFilters, organisation_id: int, *, size: int, today: date):
+    """One page of the organisation's notices, each with its ``ReplyBy`` (or None), and the
+    cursor of the next page (or None); ``today`` is the day in Japan."""
     query = (
-        select(Notice)
+        select(Notice, OPEN_REQUEST_REPLY_BY)
         .where(Notice.organisation_id == organisation_id)
         .options(load_only(*ROW_COLUMNS))
     )
@@ -79,7 +104,12 @@ def dashboard_page(filters: DashboardFilters, organisation_id: int, *, size: int
     cursor = decode_cursor(filters.after, datetime.fromisoformat) if filters.after else None
     if cursor is not None:
         query = query.where(tuple_(Notice.updated_at, Notice.id) < cursor)
-    rows = db.session.scalars(
+    rows = db.session.execute(
         query.order_by(Notice.updated_at.desc(), Notice.id.desc()).limit(size + 1)
     ).all()
-    return page_of(rows, size, lambda last: (last.updated_at, last.id))
+    rows = [(notice, _reply_by(reply_by, today)) for notice, reply_by in rows]
+    return page_of(rows, size, lambda last: (last[0].updated_at, last[0].id))
+
+
+def _reply_by(day: date | None, today: date) -> ReplyBy | None:
+    return ReplyBy(day, day < today) if day else None

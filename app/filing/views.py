@@ -35,7 +35,7 @@ def dashboard():
     filters = DashboardFilters.from_args(request.args)
     organisation_id = current_user.organisation_id
     notices, next_cursor = dashboard_page(
-        filters, organisation_id, size=current_app.config["PAGE_SIZE"]
+        filters, organisation_id, size=current_app.config["PAGE_SIZE"], today=_today()
     )
     return render_template(
         "filing/dashboard.html",

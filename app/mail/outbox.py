@@ -24,6 +24,9 @@ SUBJECTS = {
     "reply_due": lambda n: _(
         "Reminder: your response on notice %(number)s is due soon", number=n.receipt_number
     ),
+    "reply_overdue": lambda n: _(
+        "No response by the reply-by date: notice %(number)s", number=n.receipt_number
+    ),
     "deadline_near": lambda n: _(
         "Review deadline approaching: notice %(number)s", number=n.receipt_number
     ),

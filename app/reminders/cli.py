@@ -31,6 +31,7 @@ def send_command(today):
     """Write the reminders due today to the mail outbox; each is sent once."""
     sent = send_today(today.date() if today else None)
     click.echo(
-        f"reminders: {sent['reply_due']} reply-by, {sent['deadline_near']} deadline near, "
-        f"{sent['deadline_passed']} deadline passed; {sent['messages']} messages"
+        f"reminders: {sent['reply_due']} reply-by, {sent['reply_overdue']} reply overdue, "
+        f"{sent['deadline_near']} deadline near, {sent['deadline_passed']} deadline passed; "
+        f"{sent['messages']} messages"
     )

@@ -2,6 +2,9 @@
 
 * ``reply_due``: an information request still unanswered whose reply-by date is at most
   ``REMINDER_BUSINESS_DAYS`` business days away, to the provider (its users and contact).
+* ``reply_overdue``: the same once its reply-by date has passed, to the notice's handler,
+  or to the supervisors while it has none: the provider is silent, and staff decide what
+  follows.
 * ``deadline_near``: a notice whose review clock runs and whose deadline is at most that
   many business days away, to its handler, or to the supervisors while it has none.
 * ``deadline_passed``: the same once the deadline has passed, to the handler and the
@@ -10,13 +13,14 @@
 A reminder is recorded (``Reminder``) in the transaction that writes its messages, with an
 ``INSERT ... ON CONFLICT DO NOTHING`` on (kind, notice, date): whoever inserts the row
 writes the mail; a second run, or a second worker at the same moment, finds the row and
-writes nothing.
+writes nothing. An overdue reply stays overdue day after day: its query leaves out the
+requests already reminded of, so the daily run does not claim them again.
 """
 
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..database import write_intent
@@ -29,7 +33,7 @@ from ..review.models import InformationRequest
 from ..review.queue import status_in
 from .models import Reminder
 
-KINDS = ("reply_due", "deadline_near", "deadline_passed")
+KINDS = ("reply_due", "reply_overdue", "deadline_near", "deadline_passed")
 
 
 @dataclass(frozen=True)
@@ -41,20 +45,19 @@ class Due:
 
 
 def due_today(today: date, within: int) -> list[Due]:
-    """Every reminder whose time has come on ``today`` (sent or not)."""
+    """Every reminder whose time has come on ``today`` (sent or not, but for overdue
+    replies already reminded of)."""
     horizon = calendar.add_business_days(today, within)
     found = [
         Due("reply_due", request.notice, request.reply_by, request)
-        for request in db.session.scalars(
-            select(InformationRequest)
-            .join(InformationRequest.notice)
-            .where(
-                Notice.status == Status.INFORMATION_REQUESTED,
-                InformationRequest.responded_at.is_(None),
-                InformationRequest.reply_by >= today,
-                InformationRequest.reply_by <= horizon,
-            )
-            .order_by(InformationRequest.id)
+        for request in _unanswered_requests(
+            InformationRequest.reply_by >= today, InformationRequest.reply_by <= horizon
+        )
+    ]
+    found += [
+        Due("reply_overdue", request.notice, request.reply_by, request)
+        for request in _unanswered_requests(
+            InformationRequest.reply_by < today, ~_reminded("reply_overdue")
         )
     ]
     for notice in db.session.scalars(
@@ -65,6 +68,31 @@ def due_today(today: date, within: int) -> list[Due]:
         kind = "deadline_passed" if notice.review_deadline < today else "deadline_near"
         found.append(Due(kind, notice, notice.review_deadline))
     return found
+
+
+def _unanswered_requests(*where) -> list[InformationRequest]:
+    """Information requests the provider has not answered, of notices still waiting for the
+    answer: the notices are found by status (its index), their requests by notice."""
+    return db.session.scalars(
+        select(InformationRequest)
+        .join(InformationRequest.notice)
+        .where(
+            Notice.status == Status.INFORMATION_REQUESTED,
+            InformationRequest.responded_at.is_(None),
+            *where,
+        )
+        .order_by(InformationRequest.id)
+    ).all()
+
+
+def _reminded(kind: str):
+    """A reminder of ``kind`` was recorded for the request's reply-by date (a lookup in
+    the unique index on kind, notice and date)."""
+    return exists().where(
+        Reminder.kind == kind,
+        Reminder.notice_id == InformationRequest.notice_id,
+        Reminder.due_on == InformationRequest.reply_by,
+    )
 
 
 def _claim(due: Due) -> bool:

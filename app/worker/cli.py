@@ -29,6 +29,7 @@ from ..extensions import db
 from ..mail.cli import stop_on_signals
 from ..mail.sender import MailConfigError, deliver_pending
 from ..reminders.cli import send_today, today_in_japan
+from ..reminders.operations import KINDS
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +100,7 @@ def _remind(today) -> bool:
         return False
     click.echo(
         f"reminders for {today}: {sent['messages']} messages "
-        f"({sent['reply_due'] + sent['deadline_near'] + sent['deadline_passed']} reminders)",
+        f"({sum(sent[kind] for kind in KINDS)} reminders)",
         err=True,
     )
     return True

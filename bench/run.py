@@ -219,6 +219,40 @@ def python_load(make_request, duration: float, connections: int, at_least: int =
     }
 
 
+def page_list(known: dict, *, provider, demo, staff) -> list[tuple]:
+    """(name, path, signed-in client or None) of each page the bench loads with wrk."""
+    ack_notice, ack_id = known["ack"]
+    return [
+        ("ceiling: /healthz", "/healthz", None),
+        ("sign-in page", "/login", None),
+        ("provider dashboard", "/notices/", provider),
+        (
+            "provider dashboard (deep page)",
+            f"/notices/?after={known['dashboard_cursor']}",
+            provider,
+        ),
+        ("queue (default)", "/review/", staff),
+        ("queue (filtered: all, overdue)", "/review/?status=all&overdue=1", staff),
+        # A system name of the seed (about 9% of the notices), and a rare one: the demo
+        # data's second provider, with three notices in the queue at every size (this
+        # tool's own submissions, below, are the first provider's).
+        ("queue (searched)", "/review/?status=all&q=Cold+Vault", staff),
+        ("queue (searched, a rare name)", "/review/?status=all&q=Example+Vault", staff),
+        (
+            "queue (deep page)",
+            f"/review/?status=all&sort=received&after={known['deep_cursor']}",
+            staff,
+        ),
+        ("staff notice view", f"/review/notices/{known['middle_notice']}", staff),
+        ("public register", "/register", None),
+        (
+            "receipt PDF download",
+            f"/notices/{ack_notice}/acknowledgements/{ack_id}",
+            demo,
+        ),
+    ]
+
+
 def measure_size(label, count, args, memory_requests) -> dict:
     url, storage = prepare(label, count, args.work_dir, args.reuse)
     known = facts(url)
@@ -231,36 +265,7 @@ def measure_size(label, count, args, memory_requests) -> dict:
         sign_in_provider(provider, known["provider"])
         sign_in_provider(demo, DEMO_PROVIDER)
         sign_in_staff(staff, REVIEWER)
-        ack_notice, ack_id = known["ack"]
-        pages = [
-            ("ceiling: /healthz", "/healthz", None),
-            ("sign-in page", "/login", None),
-            ("provider dashboard", "/notices/", provider),
-            (
-                "provider dashboard (deep page)",
-                f"/notices/?after={known['dashboard_cursor']}",
-                provider,
-            ),
-            ("queue (default)", "/review/", staff),
-            ("queue (filtered: all, overdue)", "/review/?status=all&overdue=1", staff),
-            # A system name of the seed (about 9% of the notices), and a rare one: the demo
-            # data's second provider, with three notices in the queue at every size (this
-            # tool's own submissions, below, are the first provider's).
-            ("queue (searched)", "/review/?status=all&q=Cold+Vault", staff),
-            ("queue (searched, a rare name)", "/review/?status=all&q=Example+Vault", staff),
-            (
-                "queue (deep page)",
-                f"/review/?status=all&sort=received&after={known['deep_cursor']}",
-                staff,
-            ),
-            ("staff notice view", f"/review/notices/{known['middle_notice']}", staff),
-            ("public register", "/register", None),
-            (
-                "receipt PDF download",
-                f"/notices/{ack_notice}/acknowledgements/{ack_id}",
-                demo,
-            ),
-        ]
+        pages = page_list(known, provider=provider, demo=demo, staff=staff)
         for name, path, who in pages:
             check = (who or Client(server.url)).get(path)
             if check.status != 200:

@@ -196,10 +196,22 @@ def jst(moment, with_seconds=False):
     return local.strftime("%Y-%m-%d %H:%M:%S JST" if with_seconds else "%Y-%m-%d %H:%M JST")
 
 
+def country(code):
+    """A country's name in the user's language, as the forms' country choices name it
+    (Babel's CLDR names); the code itself if CLDR has no name for it."""
+    from flask_babel import get_locale
+
+    if not code:
+        return "—"
+    locale = get_locale()
+    return (locale.territories.get(code) if locale else None) or code
+
+
 def init_filters(app):
     from .acknowledgements.codes import format_code
     from .domain.workflow import Status, provider_status
 
     app.jinja_env.filters["jst"] = jst
+    app.jinja_env.filters["country"] = country
     app.jinja_env.filters["code_groups"] = format_code
     app.jinja_env.globals["provider_face"] = lambda status: provider_status(Status(status))

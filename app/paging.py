@@ -9,6 +9,10 @@ names nothing they cannot see on the page).
 import base64
 import json
 
+from sqlalchemy import or_
+
+from .forms import normalise_width
+
 # Ids are INTEGER columns: a larger one in a cursor would be refused by PostgreSQL.
 _MAX_ID = 2**31
 
@@ -46,3 +50,11 @@ def contains(term: str) -> str:
     term's own ``%`` and ``_`` match only themselves."""
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def text_matches(term: str, *columns):
+    """Any of ``columns`` contains ``term`` (case-insensitively), as typed or as
+    :func:`~app.forms.normalise_width` reads it: ＡＮ－２０２６ finds AN-2026, and a name
+    stored with full-width letters is still found by the same letters typed full-width."""
+    forms = dict.fromkeys((term, normalise_width(term)))
+    return or_(*(column.ilike(contains(form), escape="\\") for form in forms for column in columns))

@@ -227,8 +227,22 @@ def test_foreign_provider_shows_lei():
         "country": "GB",
     }
     text = text_of(render_acknowledgement(make_doc(provider=provider)))
-    assert "5299000J2N45DDNE4Y28" in text and "GB" in text
+    assert "5299000J2N45DDNE4Y28" in text
     assert "法人番号" not in text
+
+
+def test_the_country_is_named_in_japanese_and_english_not_coded():
+    foreign = {**make_doc()["provider"], "corporate_number": None, "country": "GB"}
+    foreign["lei"] = "5299000J2N45DDNE4Y28"
+    pdf = render_acknowledgement(make_doc(provider=foreign))
+    line = next(line for line in text_of(pdf).splitlines() if "イギリス" in line)
+    assert "United Kingdom" in line
+    home = text_of(render_acknowledgement(make_doc())).splitlines()
+    assert any("日本" in line and "Japan" in line for line in home)
+
+
+def test_the_same_document_renders_to_the_same_bytes():
+    assert render_acknowledgement(make_doc()) == render_acknowledgement(make_doc())
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,11 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from app.accounts.models import Role
 from app.acknowledgements.models import Acknowledgement, DocumentKind
 from app.extensions import db
 from tests.conftest import BACKEND, counting_statements
+from tests.factories import make_foreign_organisation, make_user
 from tests.review_helpers import confirm, propose, request_info, submitted_notice, take
 
 
@@ -205,3 +207,106 @@ def test_a_rolled_back_submission_leaves_no_acknowledgement(people):
     operations.submit_notice(draft, people.provider_a_admin, now=calendar.utcnow(), rules=rules())
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Acknowledgement)) == 0
+
+
+def _full_width(text: str) -> str:
+    """``text`` as a Japanese keyboard in full-width mode types it (－ for -)."""
+    return "".join(chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch for ch in text)
+
+
+def test_the_check_shows_the_provider_as_filed_after_a_rename(client, people, filed):
+    """The page says what the document says: the names in the snapshot, not today's."""
+    (receipt,) = issued(filed)
+    filed_ja, filed_en = people.org_a.name_ja, people.org_a.name_en
+    people.org_a.name_ja, people.org_a.name_en = "改名後株式会社", "Renamed Later K.K."
+    db.session.commit()
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(receipt.pdf)).pages)
+    assert filed_en in text
+
+    by_code = client.get(
+        "/verify", query_string={"number": filed.receipt_number, "code": receipt.verification_code}
+    ).get_data(as_text=True)
+    by_upload = client.post(
+        "/verify/upload",
+        data={"file": (io.BytesIO(receipt.pdf), "receipt.pdf")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    for page in (by_code, by_upload):
+        assert receipt.sha256 in page
+        assert filed_ja in page and filed_en in page
+        assert people.org_a.corporate_number in page
+        assert "Renamed Later" not in page and "改名後" not in page
+
+
+def test_the_check_is_one_statement(client, filed):
+    """The acknowledgement and its version's snapshot come together (on SQLite after the
+    BEGIN of app/database.py)."""
+    (receipt,) = issued(filed)
+    query = {"number": filed.receipt_number, "code": receipt.verification_code}
+    client.get("/verify", query_string=query)
+    with counting_statements() as statements:
+        page = client.get("/verify", query_string=query).get_data(as_text=True)
+    assert receipt.sha256 in page
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 1, "\n\n".join(statements)
+
+
+def test_a_full_width_number_and_code_are_found(client, filed):
+    (receipt,) = issued(filed)
+    number = _full_width(filed.receipt_number)
+    assert number.startswith("ＡＮ－")
+    for typed in (number, number.replace("－", "\u2212"), number.replace("－", "\u2010")):
+        page = client.get(
+            "/verify",
+            query_string={
+                "number": f" {typed}\u3000",
+                "code": _full_width(receipt.verification_code),
+            },
+        ).get_data(as_text=True)
+        assert receipt.sha256 in page, typed
+
+
+def test_the_prolonged_sound_mark_is_not_a_hyphen_in_a_number(client, filed):
+    (receipt,) = issued(filed)
+    page = client.get(
+        "/verify",
+        query_string={
+            "number": filed.receipt_number.replace("-", "ー"),
+            "code": receipt.verification_code,
+        },
+    ).get_data(as_text=True)
+    assert receipt.sha256 not in page
+    assert "Not found." in page
+
+
+def test_an_empty_check_says_what_is_missing(client, filed):
+    page = client.get(
+        "/verify", query_string={"number": "", "code": ""}, headers={"Accept-Language": "en"}
+    ).get_data(as_text=True)
+    assert page.count("This field is required.") >= 2
+    assert "Not found." not in page
+
+
+def test_a_check_without_a_code_says_so_and_not_not_found(client, filed):
+    page = client.get(
+        "/verify",
+        query_string={"number": filed.receipt_number},
+        headers={"Accept-Language": "en"},
+    ).get_data(as_text=True)
+    assert "This field is required." in page
+    assert "Not found." not in page
+
+
+def test_an_empty_upload_says_to_choose_a_file(client):
+    response = client.post("/verify/upload", data={}, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "Choose a PDF file." in response.get_data(as_text=True)
+
+
+def test_the_receipt_names_the_countries(people):
+    foreign = make_foreign_organisation()
+    notice = submitted_notice(make_user(Role.PROVIDER_ADMIN, foreign))
+    db.session.commit()
+    (receipt,) = issued(notice)
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(receipt.pdf)).pages)
+    assert any("シンガポール" in line and "Singapore" in line for line in text.splitlines())

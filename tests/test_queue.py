@@ -290,6 +290,34 @@ def test_search_by_system_name(reviewer, searchable):
     )
 
 
+def full_width(text: str) -> str:
+    """``text`` as a Japanese keyboard in full-width mode types it (－ for -)."""
+    return "".join(chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch for ch in text)
+
+
+def test_a_full_width_receipt_number_is_found(reviewer, searchable):
+    number = searchable["hundred"].receipt_number
+    typed = full_width(number)
+    assert typed.startswith("ＡＮ－")
+    assert search(reviewer, typed) == [number]
+    assert search(reviewer, typed.replace("－", "\u2212")) == [number]  # minus sign
+    assert search(reviewer, typed.replace("－", "\u2010")) == [number]  # hyphen
+    # The prolonged sound mark is a letter of katakana words, not a hyphen.
+    assert search(reviewer, number.replace("-", "ー")) == []
+
+
+def test_full_width_letters_find_names_stored_either_way(reviewer, searchable, people):
+    wide = make_organisation(name_ja="ＺＥＮ暗号資産株式会社", name_en="Mountain Crypto K.K.")
+    zen = filed_notice(wide, make_user(Role.PROVIDER_USER, wide), system_name="Summit")
+    db.session.commit()
+    assert search(reviewer, "ＺＥＮ暗号") == [zen.receipt_number]  # as typed, as stored
+    assert search(reviewer, "ｍｏｕｎｔａｉｎ") == [zen.receipt_number]  # after NFKC
+    assert search(reviewer, full_width("northstar")) == sorted(
+        numbers([searchable["hokuto"], searchable["hokuto 2"]])
+    )
+    assert search(reviewer, full_width("100%")) == numbers([searchable["percent"]])
+
+
 @pytest.mark.parametrize(
     ("q", "expected"),
     [

@@ -10,6 +10,8 @@ rate a rate-limited public verification page allows.
 import secrets
 import unicodedata
 
+from ..forms import normalise_width
+
 ALPHABET = "34679ACDEFGHJKLMNPQRTUVWXY"
 DEFAULT_LENGTH = 12
 MIN_LENGTH = 10
@@ -42,3 +44,10 @@ def normalise_code(text: str) -> str:
     """
     text = unicodedata.normalize("NFKC", text).upper()
     return "".join(ch for ch in text if not ch.isspace() and ch not in _SEPARATORS)
+
+
+def normalise_receipt_number(text: str) -> str:
+    """Turn what a person typed into the stored form of a receipt number: full-width
+    letters, digits and dashes as ASCII (ＡＮ－２０２６－０００１２３), upper case, no
+    spaces. Hyphens stay: they are part of the number."""
+    return "".join(normalise_width(text).upper().split())

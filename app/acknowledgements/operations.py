@@ -6,6 +6,7 @@ event discards it with everything else."""
 
 import hashlib
 import json
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from flask import current_app
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from .. import labels
 from ..domain import calendar
 from ..extensions import db
-from ..filing.models import Notice
+from ..filing.models import Notice, NoticeVersion
 from .codes import new_verification_code
 from .models import Acknowledgement, DocumentKind
 from .render import render_acknowledgement
@@ -34,10 +35,29 @@ def _label(table, value) -> dict:
     return out
 
 
+def filed_provider(snapshot: dict) -> dict:
+    """The provider as the snapshot has it: what the acknowledgement prints."""
+    provider = snapshot["provider"]
+    return {
+        "name_ja": provider["name_ja"],
+        "name_en": provider["name_en"],
+        "corporate_number": provider.get("corporate_number"),
+        "lei": provider.get("lei"),
+        "country": provider.get("country") or "JP",
+    }
+
+
+def filed_system(snapshot: dict) -> dict:
+    """The system as the snapshot has it: what the acknowledgement prints."""
+    return {
+        "name": snapshot["system"]["system_name"],
+        "version": snapshot["system"]["system_version"],
+    }
+
+
 def _document(notice: Notice, kind: DocumentKind, code: str, *, decision=None, request=None):
     version = notice.latest_version
     snapshot = json.loads(version.snapshot)
-    provider = snapshot["provider"]
     doc = {
         "kind": kind.value,
         "issuer": current_app.config["ISSUER_NAME"],
@@ -45,17 +65,8 @@ def _document(notice: Notice, kind: DocumentKind, code: str, *, decision=None, r
         "receipt_number": notice.receipt_number,
         "received_at": _aware(notice.submitted_at),
         "issued_at": calendar.utcnow(),
-        "provider": {
-            "name_ja": provider["name_ja"],
-            "name_en": provider["name_en"],
-            "corporate_number": provider.get("corporate_number"),
-            "lei": provider.get("lei"),
-            "country": provider.get("country") or "JP",
-        },
-        "system": {
-            "name": snapshot["system"]["system_name"],
-            "version": snapshot["system"]["system_version"],
-        },
+        "provider": filed_provider(snapshot),
+        "system": filed_system(snapshot),
         "notice_type": _label(labels.NOTICE_TYPE, snapshot["notice"]["notice_type"]),
         "planned_date": notice.planned_date,
         "attachments": [
@@ -116,14 +127,41 @@ def for_notice(notice: Notice) -> list[Acknowledgement]:
     ).all()
 
 
-def find(receipt_number: str, code: str) -> Acknowledgement | None:
-    return db.session.scalar(
-        select(Acknowledgement).where(
-            Acknowledgement.receipt_number == receipt_number,
-            Acknowledgement.verification_code == code,
+@dataclass(frozen=True)
+class Verified:
+    """An issued acknowledgement with the provider and system it states: taken from the
+    snapshot of the version it acknowledged, as the PDF took them, so that the check
+    shows what the document says even after the organisation's profile has changed."""
+
+    acknowledgement: Acknowledgement
+    provider: dict
+    system: dict
+
+
+def _verified(*conditions) -> Verified | None:
+    """The acknowledgement meeting ``conditions`` and its version's snapshot, in one
+    statement."""
+    row = db.session.execute(
+        select(Acknowledgement, NoticeVersion.snapshot)
+        .join(
+            NoticeVersion,
+            (NoticeVersion.notice_id == Acknowledgement.notice_id)
+            & (NoticeVersion.number == Acknowledgement.notice_version),
         )
+        .where(*conditions)
+    ).first()
+    if row is None:
+        return None
+    snapshot = json.loads(row.snapshot)
+    return Verified(row.Acknowledgement, filed_provider(snapshot), filed_system(snapshot))
+
+
+def find(receipt_number: str, code: str) -> Verified | None:
+    return _verified(
+        Acknowledgement.receipt_number == receipt_number,
+        Acknowledgement.verification_code == code,
     )
 
 
-def find_by_hash(sha256: str) -> Acknowledgement | None:
-    return db.session.scalar(select(Acknowledgement).where(Acknowledgement.sha256 == sha256))
+def find_by_hash(sha256: str) -> Verified | None:
+    return _verified(Acknowledgement.sha256 == sha256)

@@ -17,7 +17,8 @@ needs no Flask app, database or request. The dict:
     timezone-aware ``datetime`` (naive ones are refused); printed in JST.
 ``provider``
     dict: ``name_ja``, ``name_en``, ``corporate_number`` (str or None), ``lei``
-    (str or None), ``country`` (str, e.g. ``'JP'``).
+    (str or None), ``country`` (str, e.g. ``'JP'``; printed as its Japanese and
+    English names).
 ``system``
     dict: ``name``, ``version``.
 ``notice_type``
@@ -50,6 +51,7 @@ render, so call :func:`warm_up` after forking rather than before.
 """
 
 import ctypes
+import functools
 import gc
 import os
 import re
@@ -61,6 +63,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
+import babel
 import jinja2
 import segno
 import weasyprint
@@ -229,6 +232,17 @@ def _qr_data_uri(url: str) -> str:
     return qr.png_data_uri(scale=1, border=4)
 
 
+@functools.cache
+def _territories(language: str) -> dict:
+    return babel.Locale.parse(language).territories
+
+
+def _country_names(code: str) -> dict:
+    """Japanese and English names of a country (CLDR, as the forms name it): fixed data
+    shipped with Babel, so the same code always prints the same."""
+    return {language: _territories(language).get(code, code) for language in ("ja", "en")}
+
+
 def _context(doc: dict) -> dict:
     kind = doc["kind"]
     if kind not in TEMPLATES:
@@ -238,6 +252,10 @@ def _context(doc: dict) -> dict:
     context = _printable({key: value for key, value in doc.items() if key != "notice_json"})
     context.update(
         demo=bool(doc["demo"]),
+        provider={
+            **context["provider"],
+            "country_name": _country_names(doc["provider"]["country"]),
+        },
         received_at=_moment(doc["received_at"]),
         issued_at=_moment(doc["issued_at"]),
         planned_date=_day(doc["planned_date"]),

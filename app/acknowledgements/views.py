@@ -13,7 +13,7 @@ from ..domain.workflow import Status
 from ..extensions import db, limiter
 from ..filing.access import own_notice
 from ..filing.models import Notice
-from .codes import normalise_code
+from .codes import normalise_code, normalise_receipt_number
 from .forms import UploadForm, VerifyForm
 from .models import Acknowledgement
 from .operations import find, find_by_hash
@@ -77,9 +77,11 @@ def staff_download(notice_id, acknowledgement_id):
 def verify():
     form = VerifyForm(request.args, meta={"csrf": False})
     result = None
-    searched = bool(request.args.get("number") or request.args.get("code"))
-    if searched and form.validate():
-        result = find(form.number.data.strip().upper(), normalise_code(form.code.data))
+    # Sent, even with both fields empty, is a check to answer: with the fields' messages.
+    sent = "number" in request.args or "code" in request.args
+    searched = sent and form.validate()
+    if searched:
+        result = find(normalise_receipt_number(form.number.data), normalise_code(form.code.data))
     return render_template(
         "acknowledgements/verify.html",
         form=form,

@@ -5,13 +5,13 @@ notice awaiting the provider's answer, the reply-by date of the information requ
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import case, func, or_, select, tuple_
+from sqlalchemy import case, func, select, tuple_
 from sqlalchemy.orm import load_only
 
 from ..domain.workflow import ProviderStatus, Status, provider_status, statuses_shown_as
 from ..extensions import db
 from ..forms import search_text
-from ..paging import contains, decode_cursor, page_of
+from ..paging import decode_cursor, page_of, text_matches
 from ..review.models import InformationRequest
 from .models import Notice
 
@@ -94,13 +94,7 @@ def dashboard_page(filters: DashboardFilters, organisation_id: int, *, size: int
     if filters.status:
         query = query.where(Notice.status.in_(statuses_shown_as(filters.status)))
     if filters.q:
-        pattern = contains(filters.q)
-        query = query.where(
-            or_(
-                Notice.receipt_number.ilike(pattern, escape="\\"),
-                Notice.system_name.ilike(pattern, escape="\\"),
-            )
-        )
+        query = query.where(text_matches(filters.q, Notice.receipt_number, Notice.system_name))
     cursor = decode_cursor(filters.after, datetime.fromisoformat) if filters.after else None
     if cursor is not None:
         query = query.where(tuple_(Notice.updated_at, Notice.id) < cursor)

@@ -3,14 +3,14 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select, tuple_
+from sqlalchemy import select, tuple_
 
 from ..accounts.models import Organisation
 from ..domain.calendar import to_jst
 from ..domain.workflow import Status
 from ..extensions import db
 from ..filing.models import Notice
-from ..paging import contains, decode_cursor, page_of
+from ..paging import decode_cursor, page_of, text_matches
 
 # Stable field names for CSV and JSON; change only with a new format version.
 FIELDS = (
@@ -60,15 +60,15 @@ def _query(q: str):
         .where(Notice.status == Status.ACCEPTED)
     )
     if q:
-        pattern = contains(q)
         query = query.where(
-            or_(
-                Notice.receipt_number.ilike(pattern, escape="\\"),
-                Notice.system_name.ilike(pattern, escape="\\"),
-                Organisation.name_ja.ilike(pattern, escape="\\"),
-                Organisation.name_en.ilike(pattern, escape="\\"),
-                Organisation.corporate_number.ilike(pattern, escape="\\"),
-                Organisation.lei.ilike(pattern, escape="\\"),
+            text_matches(
+                q,
+                Notice.receipt_number,
+                Notice.system_name,
+                Organisation.name_ja,
+                Organisation.name_en,
+                Organisation.corporate_number,
+                Organisation.lei,
             )
         )
     return query.order_by(Notice.decided_at.desc(), Notice.id.desc())

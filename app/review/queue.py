@@ -12,7 +12,7 @@ from ..domain.workflow import CLOCK_RUNNING, OPEN, Status
 from ..extensions import db
 from ..filing.models import Notice, NoticeType
 from ..forms import search_text
-from ..paging import contains, decode_cursor, page_of
+from ..paging import decode_cursor, page_of, text_matches
 from .models import NoticeStatusCount
 
 # PostgreSQL only, made by migration c4d5e6f7a8b9 (the models cannot declare them).
@@ -96,19 +96,15 @@ def _matches(term: str):
     that the notices' condition is three index lookups PostgreSQL can combine: trigram
     indexes on the two columns (migration c4d5e6f7a8b9) and the provider index. SQLite
     has no trigram index and reads the notices in order instead."""
-    pattern = contains(term)
     providers = db.session.scalars(
         select(Organisation.id).where(
-            or_(
-                Organisation.name_ja.ilike(pattern, escape="\\"),
-                Organisation.name_en.ilike(pattern, escape="\\"),
-                Organisation.corporate_number.ilike(pattern, escape="\\"),
+            text_matches(
+                term, Organisation.name_ja, Organisation.name_en, Organisation.corporate_number
             )
         )
     ).all()
     return or_(
-        Notice.receipt_number.ilike(pattern, escape="\\"),
-        Notice.system_name.ilike(pattern, escape="\\"),
+        text_matches(term, Notice.receipt_number, Notice.system_name),
         Notice.organisation_id.in_(
             bindparam(None, list(providers), expanding=True, literal_execute=True)
         ),

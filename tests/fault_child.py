@@ -75,7 +75,7 @@ def install(point: str, app) -> None:
 def main() -> None:
     from app import create_app
     from tests.factories import PASSWORD
-    from tests.filing_helpers import minimal_pdf
+    from tests.filing_helpers import distinct_pdf
 
     settings = json.loads(os.environ["FAULT_SETTINGS"])
     app = create_app(settings)
@@ -89,7 +89,7 @@ def main() -> None:
             f"/notices/{notice_id}/attachments",
             data={
                 "file-category": "architecture",
-                "file-file": (io.BytesIO(minimal_pdf()), "a.pdf"),
+                "file-file": (io.BytesIO(distinct_pdf()), "a.pdf"),
             },
             content_type="multipart/form-data",
         )

@@ -8,6 +8,8 @@ test client commits the test's session before each request).
 
 import copy
 import io
+import itertools
+import os
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -72,6 +74,16 @@ def minimal_pdf(pages: int = 1) -> bytes:
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+_distinct = itertools.count(1)
+
+
+def distinct_pdf() -> bytes:
+    """A readable one-page PDF whose bytes no other call returns: a notice holds a file
+    once, so a test that attaches more to a draft (say a ``complete_draft``) needs new
+    ones. (Readers tolerate a comment after %%EOF.)"""
+    return minimal_pdf() + f"% distinct {os.getpid()} {next(_distinct)}\n".encode()
 
 
 def rules() -> operations.FilingRules:

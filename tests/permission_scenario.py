@@ -29,7 +29,7 @@ from app.domain.workflow import Status
 from app.extensions import db
 from app.filing import operations as filing_ops
 from tests.factories import make_user
-from tests.filing_helpers import attach_pdf, complete_draft, minimal_pdf
+from tests.filing_helpers import attach_pdf, complete_draft, distinct_pdf, minimal_pdf
 from tests.review_helpers import jst_today, notice_at
 
 # An id no row has: a URL carrying it must answer exactly as one carrying another
@@ -61,7 +61,7 @@ class PdfUpload:
     filename: str = "permissions.pdf"
 
     def stream(self):
-        return io.BytesIO(minimal_pdf()), self.filename
+        return io.BytesIO(distinct_pdf()), self.filename
 
 
 @dataclass
@@ -146,7 +146,7 @@ class Scenario:
         return self.commit(filing_ops.add_client(self.draft, name=name))
 
     def new_attachment(self):
-        return self.commit(attach_pdf(self.draft, self.provider))
+        return self.commit(attach_pdf(self.draft, self.provider, data=distinct_pdf()))
 
 
 # --- the request for each endpoint ------------------------------------------------------

@@ -126,13 +126,13 @@ def test_a_file_exactly_at_the_per_file_limit_is_accepted(app, signed_in, draft)
 
 
 def test_the_attachments_of_a_notice_may_not_exceed_the_total(app, signed_in, draft):
-    pdf = minimal_pdf(2)
-    app.config["MAX_NOTICE_ATTACHMENT_BYTES"] = 2 * len(pdf)
-    assert upload(signed_in, draft.id, pdf, filename="one.pdf").status_code == 302
-    assert upload(signed_in, draft.id, pdf, filename="two.pdf").status_code == 302
+    one, two = minimal_pdf(2), minimal_pdf(3)
+    app.config["MAX_NOTICE_ATTACHMENT_BYTES"] = len(one) + len(two)
+    assert upload(signed_in, draft.id, one, filename="one.pdf").status_code == 302
+    assert upload(signed_in, draft.id, two, filename="two.pdf").status_code == 302
     before = stored_keys()
 
-    response = upload(signed_in, draft.id, pdf, filename="three.pdf")
+    response = upload(signed_in, draft.id, minimal_pdf(1), filename="three.pdf")
 
     assert response.status_code == 422
     assert field_error(response.get_data(as_text=True)).startswith(
@@ -161,6 +161,33 @@ def test_an_unknown_category_is_refused(app, signed_in, draft):
     assert response.status_code == 422
     assert count_attachments() == 0
     assert files_on_disk(app) == []
+
+
+def test_the_same_file_is_not_attached_twice(app, signed_in, draft):
+    pdf = minimal_pdf(2)
+    assert upload(signed_in, draft.id, pdf, filename="構成図.pdf").status_code == 302
+    before = stored_keys()
+
+    # A second press of "Upload", or the same document chosen again under another name.
+    again = [upload(signed_in, draft.id, pdf, filename=name) for name in ("構成図.pdf", "b.pdf")]
+
+    assert [r.status_code for r in again] == [422, 422]
+    for response in again:
+        message = field_error(response.get_data(as_text=True))
+        assert message == "This file is already attached as 構成図.pdf."
+    assert count_attachments() == 1
+    assert stored_keys() == before
+    assert len(files_on_disk(app)) == 1
+
+
+def test_another_notice_may_hold_the_same_file(signed_in, draft, people):
+    other = operations.create_draft(people.provider_a_user)
+    db.session.commit()
+    pdf = minimal_pdf(2)
+
+    assert upload(signed_in, draft.id, pdf).status_code == 302
+    assert upload(signed_in, other.id, pdf).status_code == 302
+    assert count_attachments() == 2
 
 
 # --- a good upload ----------------------------------------------------------------------

@@ -37,7 +37,7 @@ from app.history.models import NoticeEvent
 from app.mail import outbox
 from app.mail.models import OutboxMessage
 from app.storage import LocalStorage
-from tests.filing_helpers import complete_draft, minimal_pdf
+from tests.filing_helpers import complete_draft, distinct_pdf, minimal_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 CHILD_SETTINGS = (
@@ -138,7 +138,7 @@ def assert_submission_succeeds(client, notice_id: int, before: dict):
 def upload(client, notice_id: int):
     return client.post(
         f"/notices/{notice_id}/attachments",
-        data={"file-category": "architecture", "file-file": (io.BytesIO(minimal_pdf()), "a.pdf")},
+        data={"file-category": "architecture", "file-file": (io.BytesIO(distinct_pdf()), "a.pdf")},
         content_type="multipart/form-data",
     )
 

@@ -24,11 +24,13 @@ from ..forms import (
     country_options,
     limit,
     number_range,
+    options,
 )
 from ..validators import CountryCode
 from . import models as m
 
 REQUIRED = _l("This field is required.")
+MUST_REFER = _l("A change or discontinuation must refer to one of your accepted notices.")
 
 
 def _text(label, maximum, description=None, area=False):
@@ -209,14 +211,50 @@ class WithdrawForm(FlaskForm):
     )
 
 
+def _notice_id(value):
+    """A notice id from the form, or None: anything else is simply no reference."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 class NewNoticeForm(FlaskForm):
+    """The type of a new notice and, for a change or a discontinuation, the earlier notice.
+
+    ``accepted`` is the organisation's own accepted notices as (id, label) pairs: the only
+    notices a change may refer to. Any other id (another organisation's, one not accepted,
+    one that does not exist) is refused with the same message."""
+
     notice_type = RadioField(
         _l("Type of notice"),
         choices=labels.choices(labels.NOTICE_TYPE),
         default=m.NoticeType.NEW.value,
         validators=[DataRequired(message=REQUIRED)],
     )
-    refers_to_id = HiddenField()
+    refers_to_id = SelectField(
+        _l("Earlier notice this one refers to"),
+        coerce=_notice_id,
+        validate_choice=False,
+        description=_l("For a material change or a discontinuation: one of your accepted notices."),
+    )
+
+    def __init__(self, *args, accepted=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.accepted_ids = frozenset(notice_id for notice_id, _label in accepted)
+        self.refers_to_id.choices = options([("", _l("None")), *accepted])
+
+    def validate(self, extra_validators=None):
+        if not super().validate(extra_validators):
+            return False
+        if self.notice_type.data == m.NoticeType.NEW:
+            return True
+        if self.refers_to_id.data not in self.accepted_ids:
+            # Without accepted notices there is no list to choose from: the type is wrong.
+            field = self.refers_to_id if self.accepted_ids else self.notice_type
+            field.errors.append(MUST_REFER)
+            return False
+        return True
 
 
 SECTION_FORMS = {

@@ -1,5 +1,6 @@
 """Named operations on a provider's notices. Each flushes; the request commits once."""
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, time
@@ -190,7 +191,20 @@ def remove_group_item(notice: Notice, group: str, item_id: int) -> bool:
 
 
 def add_attachment(notice, user, *, category, filename, data: bytes, storage, rules) -> Attachment:
+    """Attach a document to a draft: one notice never holds the same file twice (a second
+    press of "Upload", or the same document chosen again under another name)."""
     _require_draft(notice)
+    # The notice's row lock queues two presses of "Upload" on PostgreSQL (SQLite queues
+    # every write), so the second sees the first's attachment.
+    db.session.execute(select(Notice.id).where(Notice.id == notice.id).with_for_update())
+    same = db.session.scalar(
+        select(Attachment.display_name).where(
+            Attachment.notice_id == notice.id,
+            Attachment.sha256 == hashlib.sha256(data).hexdigest(),
+        )
+    )
+    if same is not None:
+        raise AttachmentRefused(_l("This file is already attached as %(name)s.", name=same))
     return store_attachment(
         notice,
         user,

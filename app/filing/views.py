@@ -16,7 +16,7 @@ from . import forms, operations
 from .access import own_notice
 from .completeness import find_problems, progress
 from .dashboard import DashboardFilters, dashboard_page, face_counts
-from .models import Notice, NoticeType
+from .models import Notice
 from .sections import SECTIONS
 
 EDITABLE_SECTIONS = {
@@ -49,24 +49,25 @@ def dashboard():
 
 @provider_required
 def new_notice():
-    form = forms.NewNoticeForm()
     accepted = db.session.scalars(
         select(Notice).where(
             Notice.organisation_id == current_user.organisation_id,
             Notice.status == Status.ACCEPTED,
         )
     ).all()
+    form = forms.NewNoticeForm(accepted=[(n.id, _notice_label(n)) for n in accepted])
     if form.validate_on_submit():
-        refers_to = request.form.get("refers_to_id", type=int)
-        if form.notice_type.data != NoticeType.NEW and refers_to not in {n.id for n in accepted}:
-            form.notice_type.errors.append(
-                _("A change or discontinuation must refer to one of your accepted notices.")
-            )
-        else:
-            notice = operations.create_draft(current_user, form.notice_type.data, refers_to)
-            db.session.commit()
-            return redirect(url_for("filing.edit", notice_id=notice.id))
-    return render_template("filing/new.html", form=form, accepted=accepted)
+        notice = operations.create_draft(
+            current_user, form.notice_type.data, form.refers_to_id.data
+        )
+        db.session.commit()
+        return redirect(url_for("filing.edit", notice_id=notice.id))
+    status = 422 if form.errors else 200
+    return render_template("filing/new.html", form=form, accepted=accepted), status
+
+
+def _notice_label(notice):
+    return f"{notice.receipt_number} {notice.system_name}"
 
 
 def rules() -> operations.FilingRules:
@@ -167,5 +168,5 @@ def _refers_to_choices(form, notice):
         )
     ).all()
     form.refers_to_id.choices = options(
-        [("", _("None")), *((n.id, f"{n.receipt_number} {n.system_name}") for n in accepted)]
+        [("", _("None")), *((n.id, _notice_label(n)) for n in accepted)]
     )

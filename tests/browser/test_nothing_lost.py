@@ -1,5 +1,7 @@
 """Nothing typed is lost: the section form saves itself (static/js/autosave.js)."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -43,3 +45,129 @@ def test_answers_are_saved_after_a_pause_and_when_the_page_is_closed(open_contex
     expect(later.field("Description of the system")).to_have_value(
         "Cold storage with an HSM quorum."
     )
+
+
+# --- a refused autosave, and the other forms of a section page ------------------------------
+
+SECURITY = "Security and risk management"
+LONG_TEXT = "Four-eyes approval for every privileged operation, logged and reviewed weekly. " * 12
+
+
+def security_section(open_context, unique, lang="en"):
+    provider = Person(open_context(lang), lang)
+    form = flows.register(provider, flows.organisation(unique, lang)).start_a_new_notice()
+    form.open_section(SECURITY)
+    return provider, form
+
+
+def saved(provider):
+    return provider.page.get_by_role("status").filter(has_text="Draft saved at")
+
+
+def test_a_refused_autosave_says_why_beside_the_field_and_leaving_asks(open_context, unique):
+    provider, form = security_section(open_context, unique)
+    page = provider.page
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    controls = provider.field("Privileged access and approval controls")
+    share = provider.field("Share of assets in hot storage (per cent)")
+
+    controls.fill(LONG_TEXT)
+    share.fill("150")
+
+    # The server stores a section whole or not at all: the answer it refuses is marked.
+    message = page.locator("#hot_wallet_percent-error")
+    expect(message).to_have_text("Enter a number from 0 to 100.")
+    expect(share).to_have_attribute("aria-invalid", "true")
+    expect(share).to_have_accessible_description(re.compile("Enter a number from 0 to 100."))
+    expect(page.get_by_role("status").filter(has_text="Not saved")).to_be_visible()
+
+    # Leaving asks first; staying keeps every answer on the page.
+    with page.expect_event("dialog"):
+        form.section_link("System").click()
+    assert dialogs == ["beforeunload"]
+    expect(provider.heading()).to_have_text(SECURITY)
+    expect(controls).to_have_value(LONG_TEXT)
+
+    # Corrected, the section saves itself, the message goes, and leaving is free.
+    share.fill("15")
+    expect(saved(provider)).to_be_visible()
+    expect(message).to_have_count(0)
+    expect(share).not_to_have_attribute("aria-invalid", "true")
+    form.open_section("System")
+    form.open_section(SECURITY)
+    assert dialogs == ["beforeunload"]
+    expect(provider.field("Privileged access and approval controls")).to_have_value(LONG_TEXT)
+    expect(provider.field("Share of assets in hot storage (per cent)")).to_have_value("15")
+
+
+def test_adding_a_certification_first_saves_the_section(open_context, unique):
+    provider, form = security_section(open_context, unique)
+    rto = provider.field("Recovery time objective (minutes)")
+
+    # Typed and, without a pause, another form of the page is sent.
+    rto.fill("999")
+    form.add_certification(flows.Certification())
+
+    expect(provider.field("Recovery time objective (minutes)")).to_have_value("999")
+    remove = provider.page.get_by_role("button", name="Remove ISO/IEC 27001 IS 712345")
+    expect(remove).to_be_visible()
+    form.open_section("System")
+    form.open_section(SECURITY)
+    expect(provider.field("Recovery time objective (minutes)")).to_have_value("999")
+
+
+def test_a_refused_save_sends_no_other_form(open_context, unique):
+    provider, form = security_section(open_context, unique)
+    page = provider.page
+    certification = flows.Certification(reference="IS 800001")
+
+    provider.field("Share of assets in hot storage (per cent)").fill("150")
+    provider.field("Certification").select_option(label=certification.kind)
+    provider.field("Certificate or report number").fill(certification.reference)
+    provider.button("Add certification").click()
+
+    expect(page.locator("#hot_wallet_percent-error")).to_have_text("Enter a number from 0 to 100.")
+    expect(provider.field("Share of assets in hot storage (per cent)")).to_be_focused()
+    expect(page.locator("#certifications")).not_to_contain_text(certification.reference)
+    expect(provider.field("Certificate or report number")).to_have_value(certification.reference)
+
+
+# Presses of "Upload" that the browser would send (counted, and kept from being sent).
+COUNT_SENDS = """button => {
+  let sent = 0;
+  button.form.addEventListener("submit", event => {
+    if (!event.defaultPrevented) { sent += 1; }
+    event.preventDefault();
+  });
+  button.click();
+  button.click();
+  return sent;
+}"""
+
+
+def test_a_second_press_of_upload_sends_nothing(open_context, unique, tmp_path):
+    provider, form = security_section(open_context, unique)
+    form.open_section("Attachments")
+    provider.field("Kind of document").select_option(label="System architecture")
+    provider.field("PDF file").set_input_files(flows.small_pdf(tmp_path))
+    upload = provider.button("Upload")
+
+    assert upload.evaluate(COUNT_SENDS) == 1
+    expect(upload).to_have_attribute("aria-busy", "true")
+
+
+def test_a_text_box_counts_its_characters_and_says_when_the_limit_is_reached(open_context, unique):
+    provider, form = security_section(open_context, unique)
+    controls = provider.field("Privileged access and approval controls")
+    count = provider.page.locator("#access_controls-count")
+
+    controls.fill("Four eyes")
+    expect(count).to_have_text("9 / 4,000 characters")
+
+    controls.fill("x" * 4000)
+    expect(count).to_have_text(
+        "4,000 / 4,000 characters You have reached the limit of 4,000 characters."
+    )
+    # Near the limit, screen readers hear it too (a polite status, after a pause).
+    expect(provider.page.get_by_role("status").filter(has_text="4,000 / 4,000")).to_have_count(1)

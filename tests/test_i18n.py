@@ -17,6 +17,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.util import pathmatch
 
+from app.extensions import db
+
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "app" / "translations"
 SCRIPT = ROOT / "scripts" / "update-translations.sh"
@@ -300,3 +302,117 @@ def test_unknown_language_without_a_choice_falls_back_to_the_browser(client):
     client.post("/language", data={"lang": "de"})
     assert html_lang(client.get("/", headers={"Accept-Language": "en"})) == "en"
     assert html_lang(client.get("/", headers={"Accept-Language": "ja"})) == "ja"
+
+
+# --- the language chosen in this browser and the one saved with the account -----------------
+
+
+def test_a_language_chosen_before_signing_in_wins_over_the_saved_one(client, auth, people):
+    people.provider_a_user.locale = "ja"
+    db.session.commit()
+    client.post("/language", data={"lang": "en", "next": "/login"})
+
+    auth.login(client, people.provider_a_user)
+
+    response = client.get("/notices/", headers={"Accept-Language": "ja"})
+    assert html_lang(response) == "en"
+    assert "Sign out" in response.get_data(as_text=True)
+
+
+def test_a_language_chosen_while_signed_in_is_saved_for_later_sessions(app, auth, people):
+    people.provider_a_user.locale = "ja"
+    db.session.commit()
+    first = app.test_client()
+    auth.login(first, people.provider_a_user)
+
+    first.post("/language", data={"lang": "en", "next": "/notices/"})
+
+    db.session.refresh(people.provider_a_user)
+    assert people.provider_a_user.locale == "en"
+    later = app.test_client()
+    auth.login(later, people.provider_a_user)
+    assert html_lang(later.get("/notices/", headers={"Accept-Language": "ja"})) == "en"
+
+
+def test_without_a_choice_in_this_browser_the_saved_language_applies(client, auth, people):
+    people.provider_a_user.locale = "en"
+    db.session.commit()
+
+    auth.login(client, people.provider_a_user)
+
+    assert html_lang(client.get("/notices/", headers={"Accept-Language": "ja"})) == "en"
+
+
+def test_the_sign_up_heading_is_not_the_header_link(client):
+    """The header link "Your account" is for everyone; the sign-up form's section is the
+    administrator account being created, a msgid of its own."""
+    page = client.get("/signup", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "<legend>Administrator account</legend>" in page
+    assert "<legend>Your account</legend>" not in page
+
+
+# --- file sizes ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("size", "english"),
+    [
+        (1, "1 byte"),
+        (953, "953 bytes"),
+        (1_234, "1.2 KB"),
+        (999_999, "1,000 KB"),
+        (20_500_000, "20.5 MB"),
+        (3_000_000_000, "3 GB"),
+    ],
+)
+def test_file_sizes_in_english(app, size, english):
+    from app.i18n import file_size
+
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert file_size(size) == english
+
+
+def test_file_sizes_on_japanese_pages_use_the_app_s_units(app):
+    from app.i18n import file_size
+
+    with app.test_request_context(headers={"Accept-Language": "ja"}):
+        assert file_size(1_234) == "1.2 KB"
+        assert file_size(20_500_000) == "20.5 MB"
+        assert "Bytes" not in file_size(953)
+
+
+# --- names in the page's language -----------------------------------------------------------
+
+
+def test_the_english_dashboard_names_the_organisation_in_english(client, auth, people):
+    auth.login(client, people.provider_a_user)
+    client.post("/language", data={"lang": "en"})
+
+    page = client.get("/notices/").get_data(as_text=True)
+
+    assert "<h1>Notices of Provider A K.K.</h1>" in page
+
+
+def test_a_japanese_name_on_an_english_page_is_marked_japanese(client, auth, people):
+    people.org_a.name_en = ""
+    people.provider_a_user.name = "見本 太郎"
+    db.session.commit()
+    auth.login(client, people.provider_a_user)
+    client.post("/language", data={"lang": "en"})
+
+    page = client.get("/notices/").get_data(as_text=True)
+
+    assert f'<h1>Notices of <span lang="ja">{people.org_a.name_ja}</span></h1>' in page
+    assert 'Sign out (<span lang="ja">見本 太郎</span>)' in page
+
+
+def test_names_are_not_marked_on_japanese_pages(client, auth, people):
+    people.provider_a_user.name = "見本 太郎"
+    db.session.commit()
+    auth.login(client, people.provider_a_user)
+    client.post("/language", data={"lang": "ja"})
+
+    page = client.get("/notices/").get_data(as_text=True)
+
+    assert people.org_a.name_ja in re.search(r"<h1>(.*?)</h1>", page).group(1)
+    assert '<span lang="ja">' not in page

@@ -122,7 +122,7 @@ def test_the_429_page_is_in_japanese_too(throttled, people):
         attempt(client, people.provider_a_user.email)
     refused = attempt(client, people.provider_a_user.email)
     assert refused.status_code == 429
-    assert "サインインの失敗が続いた" in refused.text
+    assert "ログインの失敗が続いた" in refused.text
 
 
 # --- Redis down ---------------------------------------------------------------------------

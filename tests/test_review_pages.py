@@ -8,13 +8,15 @@ import re
 from datetime import timedelta
 
 import pytest
-from jinja2.filters import do_filesizeformat
+from babel.dates import format_date
+from flask import current_app
 from markupsafe import escape
 
 from app.accounts.models import Role
 from app.domain import calendar
 from app.domain.workflow import Status
 from app.extensions import db
+from app.i18n import file_size
 from app.review import operations as ops
 from tests.factories import make_user
 from tests.filing_helpers import SECURITY, SYSTEM, first_exchange, minimal_pdf
@@ -51,6 +53,12 @@ def section(page: str, labelled_by: str) -> str:
 
 def shown(text) -> str:
     return str(escape(text))
+
+
+def size_text(size: int) -> str:
+    """A file size as the English pages show it."""
+    with current_app.test_request_context(headers={"Accept-Language": "en"}):
+        return file_size(size)
 
 
 @pytest.fixture
@@ -114,7 +122,7 @@ def test_the_staff_page_shows_every_section_of_the_filed_version(staff, people):
     for part in (section(page, "snap-attachments"), section(page, "files-title")):
         assert filed["display_name"] in part
         assert filed["sha256"] in part
-        assert shown(do_filesizeformat(filed["size"])) in part
+        assert shown(size_text(filed["size"])) in part
 
 
 def test_the_staff_page_lists_documents_with_size_and_sha256_and_serves_them(staff, people):
@@ -127,7 +135,7 @@ def test_the_staff_page_lists_documents_with_size_and_sha256_and_serves_them(sta
     link = f"/review/notices/{notice.id}/attachments/{attachment.id}"
     assert f'href="{link}"' in documents
     assert attachment.sha256 in documents
-    assert shown(do_filesizeformat(attachment.size)) in documents
+    assert shown(size_text(attachment.size)) in documents
     download = staff.get(link)
     assert download.status_code == 200
     assert download.data == minimal_pdf()
@@ -221,6 +229,30 @@ def test_the_maker_checker_exchange_stays_with_staff_until_confirmed(provider, p
         "Sent back for review",
     ):
         assert secret not in page, secret
+
+
+def test_the_provider_sees_the_clock_stopped_while_information_is_requested(provider, people):
+    notice = notice_at(Status.UNDER_REVIEW, people)
+    reply_by = calendar.add_business_days(jst_today(), 10)
+    request_info(notice, people.reviewer, reply_by=reply_by)
+    db.session.commit()
+
+    page = page_of(provider.get(f"/notices/{notice.id}"))
+
+    summary = re.search(r'<dl class="summary">(.*?)</dl>', page, re.S).group(1)
+    assert "The review clock is stopped until you respond" in summary
+    assert f"Please respond by {format_date(reply_by, 'long', locale='en')}." in summary
+    assert format_date(notice.review_deadline, "long", locale="en") not in summary
+
+
+def test_the_provider_sees_the_review_deadline_while_the_clock_runs(provider, people):
+    notice = notice_at(Status.UNDER_REVIEW, people)
+
+    page = page_of(provider.get(f"/notices/{notice.id}"))
+
+    summary = re.search(r'<dl class="summary">(.*?)</dl>', page, re.S).group(1)
+    assert format_date(notice.review_deadline, "long", locale="en") in summary
+    assert "clock is stopped" not in summary
 
 
 def test_the_provider_answers_an_information_request_from_the_page(provider, staff, people):
@@ -338,14 +370,6 @@ REFUSALS = {
         403,
         "Only the handler of this notice or a supervisor may do this.",
     ),
-    "request-yesterday": (
-        Status.UNDER_REVIEW,
-        "reviewer",
-        "request-information",
-        {"comment": "More.", "reply_by": "2000-01-05"},
-        409,
-        "The reply-by date must be in the future.",
-    ),
     "assign-reviewer": (
         Status.UNDER_REVIEW,
         "reviewer",
@@ -421,6 +445,40 @@ def test_an_incomplete_form_answers_422_and_writes_nothing(staff, people, action
     assert summary, "no error summary"
     assert f'href="#{field}"' in summary.group(0)
     assert state_of(notice.id) == before
+
+
+@pytest.mark.parametrize("days_ago", [0, 1, 400])
+def test_a_past_reply_by_date_is_a_message_beside_the_field_and_keeps_the_text(
+    staff, people, days_ago
+):
+    notice = notice_at(Status.UNDER_REVIEW, people)
+    before = state_of(notice.id)
+    day = jst_today() - timedelta(days=days_ago)
+    wanted = "Send the SOC 2 Type II report for 2025."
+
+    response = staff.post(
+        f"/review/notices/{notice.id}/request-information",
+        data={"version": notice.version, "comment": wanted, "reply_by": day.isoformat()},
+    )
+
+    page = page_of(response, 422)
+    assert "This action could not be carried out" not in page
+    field = re.search(r'<div class="field [^"]*field--error[^"]*">.*?</div>', page, re.S).group(0)
+    assert 'id="reply_by-error"' in field
+    assert "The reply-by date must be in the future." in field
+    assert shown(wanted) in page
+    assert state_of(notice.id) == before
+
+
+def test_the_reply_by_input_starts_at_the_earliest_day_allowed(staff, people):
+    notice = notice_at(Status.UNDER_REVIEW, people)
+
+    page = page_of(staff.get(f"/review/notices/{notice.id}"))
+
+    tomorrow = jst_today() + timedelta(days=1)
+    assert re.search(rf'<input[^>]*id="reply_by"[^>]*min="{tomorrow.isoformat()}"', page) or (
+        re.search(rf'<input[^>]*min="{tomorrow.isoformat()}"[^>]*id="reply_by"', page)
+    )
 
 
 # --- markup is text -------------------------------------------------------------------------

@@ -2,9 +2,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import HiddenField, RadioField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired
+from wtforms.validators import DataRequired, InputRequired, ValidationError
 
 from .. import labels
+from ..domain import calendar
 from ..forms import DateField, limit, options
 from .models import InformationRequest
 
@@ -31,6 +32,21 @@ class InformationRequestForm(ActionForm):
         validators=[DataRequired(REQUIRED), limit(InformationRequest.TEXT_MAX)],
     )
     reply_by = DateField(_l("Reply by"), validators=[DataRequired(REQUIRED)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The browser's date picker starts at the earliest day the operation accepts.
+        self.reply_by.render_kw = {"min": self.earliest_reply_by().isoformat()}
+
+    @staticmethod
+    def earliest_reply_by():
+        return InformationRequest.earliest_reply_by(calendar.to_jst(calendar.utcnow()).date())
+
+    def validate_reply_by(self, field):
+        """The operation's own rule, checked here so that a past date is a message beside
+        the field (the request text kept) rather than a refusal page."""
+        if field.data is not None and field.data < self.earliest_reply_by():
+            raise ValidationError(_l("The reply-by date must be in the future."))
 
 
 class ProposeForm(ActionForm):

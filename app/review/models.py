@@ -1,5 +1,6 @@
 """Information requests and the two-person decision on a notice."""
 
+from datetime import date, timedelta
 from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
@@ -37,6 +38,12 @@ class InformationRequest(db.Model):
     notice: Mapped[Notice] = relationship()
     requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
     responded_by: Mapped[User | None] = relationship(foreign_keys=[responded_by_id])
+
+    @staticmethod
+    def earliest_reply_by(today: date) -> date:
+        """The first day a reply may be due: tomorrow in Japan. The form offers it as the
+        date input's minimum and refuses earlier days; the operation refuses them too."""
+        return today + timedelta(days=1)
 
     __table_args__ = (
         CheckConstraint("(responded_at IS NULL) = (response IS NULL)", name="response_with_time"),

@@ -82,7 +82,7 @@ def request_information(
         raise ActionRefused(
             Action.REQUEST_INFORMATION, notice, _l("Say what information is needed.")
         )
-    if reply_by <= today:
+    if reply_by < InformationRequest.earliest_reply_by(today):
         raise ActionRefused(
             Action.REQUEST_INFORMATION, notice, _l("The reply-by date must be in the future.")
         )

@@ -5,7 +5,7 @@ and the supervisor's overview."""
 import io
 import json
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from babel.dates import format_date
@@ -101,7 +101,8 @@ def test_the_staff_page_shows_every_section_of_the_filed_version(staff, people):
     assert snapshot["provider"]["corporate_number"] in provider
     assert shown(snapshot["provider"]["contact_email"]) in provider
     assert "New service" in section(page, "snap-notice")
-    assert snapshot["notice"]["planned_date"] in section(page, "snap-notice")
+    planned = date.fromisoformat(snapshot["notice"]["planned_date"])
+    assert format_date(planned, "long", locale="en") in section(page, "snap-notice")
     system = section(page, "snap-system")
     for name in (
         "system_name",

@@ -532,3 +532,23 @@ def test_disabling_a_user_ends_their_session(app, people, auth):
 
     assert path(provider.get(url("filing.dashboard"))) == url("accounts.login")
     assert not people.provider_a_user.active
+
+
+def test_browsers_are_told_which_field_is_which_password(client):
+    """Password managers fill the sign-in and offer a new password on the forms that set one;
+    the invitation's address is a colleague's, not one's own."""
+
+    def autocomplete(page):
+        found = {}
+        for tag in re.findall(r"<input[^>]*>", page):
+            attributes = dict(re.findall(r'([\w-]+)="([^"]*)"', tag))
+            if "autocomplete" in attributes:
+                found[attributes["name"]] = attributes["autocomplete"]
+        return found
+
+    login = autocomplete(client.get("/login").get_data(as_text=True))
+    assert login == {"email": "username", "password": "current-password"}
+    register = autocomplete(client.get("/signup").get_data(as_text=True))
+    assert register["user_name"] == "name"
+    assert register["email"] == "email"
+    assert register["password"] == register["password_confirm"] == "new-password"

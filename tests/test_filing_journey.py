@@ -201,6 +201,13 @@ def test_the_whole_filing_journey(app, client, lang):
         ).status_code
         == 302
     )
+    # Both a registered exchange and a name: refused, not half taken.
+    both = client.post(
+        f"{base}/clients",
+        data={"client-exchange": exchange.registration_number, "client-name": "二重指定取引所"},
+    )
+    assert both.status_code == 422
+    assert form_errors(both) == ["client-name-error"]
     assert client.post(f"{base}/clients", data={"client-name": "取消予定取引所"}).status_code == 302
     assert remove_entry(client, base, "clients", "取消予定取引所") == 302
 
@@ -257,6 +264,7 @@ def test_the_whole_filing_journey(app, client, lang):
     assert exchange.name_ja in clients_page and exchange.registration_number in clients_page
     assert "未登録暗号資産交換所株式会社" in clients_page
     assert "Unregistered Exchange K.K." in clients_page
+    assert "二重指定取引所" not in clients_page
     assert "取消予定取引所" not in clients_page
     security_page = client.get(f"{base}/edit/security").get_data(as_text=True)
     assert "DevCo Vietnam" in security_page and "一時委託先" not in security_page

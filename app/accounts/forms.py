@@ -10,7 +10,7 @@ from .models import Organisation, OrganisationKind, Role, User
 REQUIRED = _l("This field is required.")
 
 
-def _email(label):
+def _email(label, autocomplete="email"):
     return EmailField(
         label,
         validators=[
@@ -18,6 +18,7 @@ def _email(label):
             limit(User.EMAIL_MAX),
             Email(message=_l("Enter a valid e-mail address."), check_deliverability=False),
         ],
+        render_kw={"autocomplete": autocomplete},
     )
 
 
@@ -29,13 +30,16 @@ def _password(label):
             limit(User.PASSWORD_MAX, User.PASSWORD_MIN),
         ],
         description=_l("At least %(min)d characters.", min=User.PASSWORD_MIN),
+        render_kw={"autocomplete": "new-password"},
     )
 
 
 def _existing_password(label):
     """A password already set: checked against its hash, so only its length is limited."""
     return PasswordField(
-        label, validators=[DataRequired(message=REQUIRED), limit(User.PASSWORD_INPUT_MAX)]
+        label,
+        validators=[DataRequired(message=REQUIRED), limit(User.PASSWORD_INPUT_MAX)],
+        render_kw={"autocomplete": "current-password"},
     )
 
 
@@ -47,12 +51,15 @@ def _password_again(label=None, field="password"):
             limit(User.PASSWORD_INPUT_MAX),
             EqualTo(field, message=_l("The passwords do not match.")),
         ],
+        render_kw={"autocomplete": "new-password"},
     )
 
 
 class LoginForm(FlaskForm):
     email = EmailField(
-        _l("E-mail address"), validators=[DataRequired(message=REQUIRED), limit(User.EMAIL_MAX)]
+        _l("E-mail address"),
+        validators=[DataRequired(message=REQUIRED), limit(User.EMAIL_MAX)],
+        render_kw={"autocomplete": "username"},
     )
     password = _existing_password(_l("Password"))
 
@@ -175,7 +182,9 @@ class OrganisationForm(FlaskForm):
 
 class RegistrationForm(OrganisationForm):
     user_name = StringField(
-        _l("Your name"), validators=[DataRequired(message=REQUIRED), limit(User.NAME_MAX)]
+        _l("Your name"),
+        validators=[DataRequired(message=REQUIRED), limit(User.NAME_MAX)],
+        render_kw={"autocomplete": "name"},
     )
     email = _email(_l("Your e-mail address"))
     password = _password(_l("Password"))
@@ -183,7 +192,8 @@ class RegistrationForm(OrganisationForm):
 
 
 class InvitationForm(FlaskForm):
-    email = _email(_l("Colleague's e-mail address"))
+    # Someone else's address: the browser must not offer one's own.
+    email = _email(_l("Colleague's e-mail address"), autocomplete="off")
     role = SelectField(
         _l("Role"),
         choices=options(
@@ -198,7 +208,9 @@ class InvitationForm(FlaskForm):
 
 class AcceptInvitationForm(FlaskForm):
     name = StringField(
-        _l("Your name"), validators=[DataRequired(message=REQUIRED), limit(User.NAME_MAX)]
+        _l("Your name"),
+        validators=[DataRequired(message=REQUIRED), limit(User.NAME_MAX)],
+        render_kw={"autocomplete": "name"},
     )
     password = _password(_l("Password"))
     password_confirm = _password_again()

@@ -140,6 +140,18 @@ class ClientForm(FlaskForm):
     )
     name_en = StringField(_l("English name (optional)"), validators=[Optional(), limit(m.SHORT)])
 
+    def validate(self, extra_validators=None):
+        """One client is either an exchange of the register or one named here: given both,
+        the name would be dropped without a word, so the pair is refused."""
+        if not super().validate(extra_validators):
+            return False
+        if self.exchange.data and (self.name.data or self.name_en.data):
+            self.name.errors.append(
+                _l("Choose an exchange from the register or name one that is not in it, not both.")
+            )
+            return False
+        return True
+
 
 class SubcontractorForm(FlaskForm):
     name = StringField(

@@ -104,3 +104,23 @@ def test_the_staff_printout_leaves_out_the_note_form_heading_and_the_download_li
 
     assert '<h3 class="no-print">Add an internal note</h3>' in page
     assert '<section class="notice-section no-print" aria-labelledby="files-title">' in page
+
+
+def test_japanese_names_on_english_pages_are_marked_as_japanese(client, auth, people):
+    """A screen reader reads a name in its own language: on the English queue and notice
+    page the provider's Japanese name is in lang="ja"; on the Japanese page nothing is."""
+    notice = notice_at(Status.UNDER_REVIEW, people)
+    name_ja = notice.organisation.name_ja
+    auth.login(client, people.reviewer)
+
+    def page(path, language):
+        people.reviewer.locale = language
+        db.session.commit()
+        return client.get(path).get_data(as_text=True)
+
+    for path in ("/review/?status=all", f"/review/notices/{notice.id}"):
+        english = page(path, "en")
+        assert f'<span lang="ja">{name_ja}</span>' in english, path
+        japanese = page(path, "ja")
+        assert '<html lang="ja">' in japanese
+        assert name_ja in japanese and f'<span lang="ja">{name_ja}</span>' not in japanese

@@ -15,8 +15,10 @@ from functools import lru_cache
 
 from flask import current_app
 from pypdf import PdfWriter
+from sqlalchemy import update
 
 from app.domain import calendar
+from app.domain.workflow import Status
 from app.extensions import db
 from app.files import storage
 from app.filing import operations
@@ -136,4 +138,14 @@ def complete_draft(user, **overrides) -> Notice:
     operations.add_client(notice, registration_number=first_exchange().registration_number)
     attach_pdf(notice, user)
     db.session.flush()
+    return notice
+
+
+def accepted_notice(user, *, now) -> Notice:
+    """A complete notice of ``user``'s organisation, submitted at ``now`` and then simply
+    marked accepted: for tests of what refers to an accepted notice, not of the review."""
+    notice = complete_draft(user)
+    operations.submit_notice(notice, user, now=now, rules=rules())
+    db.session.execute(update(Notice).where(Notice.id == notice.id).values(status=Status.ACCEPTED))
+    db.session.commit()
     return notice

@@ -14,6 +14,7 @@ from app.domain.workflow import Status
 from app.extensions import db
 from app.filing import operations
 from app.filing.models import Certification, Notice, NoticeClient, Subcontractor
+from tests import filing_helpers
 from tests.filing_helpers import complete_draft, jst_today, rules
 
 MONDAY_NOON_JST = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)
@@ -311,11 +312,7 @@ def test_an_hsm_scheme_needs_its_certification_level(signed_in, draft):
 
 
 def accepted_notice(user):
-    notice = complete_draft(user)
-    operations.submit_notice(notice, user, now=MONDAY_NOON_JST, rules=rules())
-    db.session.execute(update(Notice).where(Notice.id == notice.id).values(status=Status.ACCEPTED))
-    db.session.commit()
-    return notice
+    return filing_helpers.accepted_notice(user, now=MONDAY_NOON_JST)
 
 
 def test_a_change_may_refer_to_an_own_accepted_notice(signed_in, people):

@@ -9,11 +9,9 @@ import pytest
 from sqlalchemy import func, select, update
 from werkzeug.datastructures import MultiDict
 
-from app.domain.workflow import Status
 from app.extensions import db
-from app.filing import operations
 from app.filing.models import Notice
-from tests.filing_helpers import complete_draft, rules
+from tests import filing_helpers
 
 MONDAY_NOON_JST = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)
 MUST_REFER = "A change or discontinuation must refer to one of your accepted notices."
@@ -66,11 +64,7 @@ def as_a_browser_sends(page, notice_type, refers_to):
 
 
 def accepted_notice(user):
-    notice = complete_draft(user)
-    operations.submit_notice(notice, user, now=MONDAY_NOON_JST, rules=rules())
-    db.session.execute(update(Notice).where(Notice.id == notice.id).values(status=Status.ACCEPTED))
-    db.session.commit()
-    return notice
+    return filing_helpers.accepted_notice(user, now=MONDAY_NOON_JST)
 
 
 def notices():

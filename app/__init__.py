@@ -76,15 +76,17 @@ def register_extensions(app):
 
 
 def register_converters(app):
-    """Every ``<int:...>`` in a route is a row id. Make ``int`` match only 1 to 2**31 - 1,
-    the ids an INTEGER column holds on PostgreSQL (SQLite's go to 2**63 - 1, but the same
-    migrations make both), so that a larger number is an unknown page (404) rather than an
-    integer out of range in the database (500). Before the blueprints: a rule takes its
-    converter when it is added to the map."""
+    """Every ``<int:...>`` in a route is a row id. Make ``int`` match only 1 to
+    ``MAX_ROW_ID``, the ids an INTEGER column holds on PostgreSQL (SQLite's go to 2**63 - 1,
+    but the same migrations make both), so that a larger number is an unknown page (404)
+    rather than an integer out of range in the database (500). Before the blueprints: a
+    rule takes its converter when it is added to the map."""
     from werkzeug.routing import IntegerConverter
 
+    from .models import MAX_ROW_ID
+
     class RowId(IntegerConverter):
-        def __init__(self, map, fixed_digits=0, min=1, max=2**31 - 1, signed=False):
+        def __init__(self, map, fixed_digits=0, min=1, max=MAX_ROW_ID, signed=False):
             super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
     app.url_map.converters["int"] = RowId

@@ -4,6 +4,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import DateTime
 
+# Row ids are INTEGER columns (32 bits on PostgreSQL): an id from a URL or a cursor beyond
+# this is no row, and asking the database for it would fail instead of finding nothing.
+MAX_ROW_ID = 2**31 - 1
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

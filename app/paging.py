@@ -12,9 +12,7 @@ import json
 from sqlalchemy import or_
 
 from .forms import normalise_width
-
-# Ids are INTEGER columns: a larger one in a cursor would be refused by PostgreSQL.
-_MAX_ID = 2**31
+from .models import MAX_ROW_ID
 
 
 def encode_cursor(value, row_id: int) -> str:
@@ -29,7 +27,7 @@ def decode_cursor(cursor: str, parse) -> tuple | None:
         padded = cursor + "=" * (-len(cursor) % 4)
         value, row_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
         row_id = int(row_id)
-        if not 0 <= row_id < _MAX_ID:
+        if not 0 <= row_id <= MAX_ROW_ID:
             return None
         return parse(value), row_id
     except (ValueError, TypeError, OverflowError):  # JSONDecodeError is a ValueError

@@ -1,7 +1,5 @@
 """Fields and helpers shared by every feature's forms."""
 
-import unicodedata
-
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField as _DateField
 from wtforms import IntegerField as _IntegerField
@@ -74,20 +72,6 @@ def country_options() -> list[SelectChoice]:
     pairs = [(code, names.get(code, name)) for code, name in country_choices()]
     pairs.sort(key=lambda pair: (pair[0] != "JP", pair[1]))
     return options(pairs)
-
-
-# Dash-like characters typed for "-" that NFKC leaves alone (it already turns the
-# full-width hyphen-minus into "-"): hyphen, non-breaking hyphen, figure dash, en and em
-# dash, horizontal bar, minus sign, small hyphen-minus. Not the prolonged sound mark ー,
-# which is part of words (コールドウォレット).
-_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63"), "-")
-
-
-def normalise_width(text: str) -> str:
-    """``text`` as a Japanese keyboard's full-width letters and digits mean it: NFKC
-    (ＡＮ２０２６ becomes AN2026, ｶﾅ becomes カナ, the ideographic space a space) and
-    dashes as "-"."""
-    return unicodedata.normalize("NFKC", text).translate(_DASHES)
 
 
 def search_text(raw: str | None, length: int = 100) -> str:

@@ -11,7 +11,7 @@ import json
 
 from sqlalchemy import or_
 
-from .forms import normalise_width
+from .domain.text import search_key
 from .models import MAX_ROW_ID
 
 
@@ -51,8 +51,9 @@ def contains(term: str) -> str:
 
 
 def text_matches(term: str, *columns):
-    """Any of ``columns`` contains ``term`` (case-insensitively), as typed or as
-    :func:`~app.forms.normalise_width` reads it: ＡＮ－２０２６ finds AN-2026, and a name
-    stored with full-width letters is still found by the same letters typed full-width."""
-    forms = dict.fromkeys((term, normalise_width(term)))
-    return or_(*(column.ilike(contains(form), escape="\\") for form in forms for column in columns))
+    """Any of ``columns`` contains ``term`` as :func:`~app.domain.text.search_key` reads it,
+    case-insensitively. A column is either one of our identifiers (ASCII: receipt number,
+    corporate number, LEI), so ＡＮ－２０２６ finds AN-2026; or a ``*_key`` column that holds
+    the search key of people's text, so ZEN, ｚｅｎ and ＺＥＮ find one another."""
+    pattern = contains(search_key(term))
+    return or_(*(column.ilike(pattern, escape="\\") for column in columns))

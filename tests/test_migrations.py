@@ -12,7 +12,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import CheckConstraint, inspect
 
 from app.extensions import db
+from app.filing.models import Notice
 from app.review.queue import SEARCH_INDEXES
+from tests.factories import make_organisation, make_user
+from tests.review_helpers import filed_notice
 
 
 @pytest.fixture
@@ -108,3 +111,29 @@ def test_downgrade_to_base_then_upgrade_again(make_app, migrations, empty_databa
 def test_the_session_database_is_at_head(make_app, migrations, database_url):
     head = script_directory(migrations).get_current_head()
     assert current_revision(make_app, database_url) == head
+
+
+def test_the_search_keys_are_filled_in_for_existing_rows(make_app, migrations, empty_database):
+    """b8c9d0e1f2a3 adds the search keys to a database that already has providers and
+    notices: it computes them for the rows there."""
+    from app.accounts.models import Organisation, Role
+
+    migrations.upgrade(empty_database)
+    app = make_app(SQLALCHEMY_DATABASE_URI=empty_database)
+    with app.app_context():
+        organisation = make_organisation(name_ja="株式会社ＺＥＮ", name_en="Zen K.K.")
+        filed_notice(
+            organisation, make_user(Role.PROVIDER_USER, organisation), system_name="ＳＵＭＭＩＴ"
+        )
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    migrations.downgrade(empty_database, "a3b4c5d6e7f8")
+    migrations.upgrade(empty_database)
+    with app.app_context():
+        assert db.session.scalars(db.select(Organisation.name_key)).all() == [
+            "株式会社zen\nzen k.k."
+        ]
+        assert db.session.scalars(db.select(Notice.system_name_key)).all() == ["summit"]
+        db.session.remove()
+        db.engine.dispose()

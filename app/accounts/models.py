@@ -3,10 +3,11 @@
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, false
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, false, text
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from ..domain.text import search_key
 from ..extensions import db
 from ..models import UTCDateTime, utcnow
 from .secrets_at_rest import EncryptedString
@@ -63,6 +64,8 @@ class Organisation(db.Model):
     )
     name_ja: Mapped[str] = mapped_column(String(NAME_MAX), index=True)
     name_en: Mapped[str] = mapped_column(String(NAME_MAX), default="")
+    # Both names as searches compare them (app.domain.text.search_key), kept by name_set.
+    name_key: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
     corporate_number: Mapped[str | None] = mapped_column(String(13), unique=True)
     country: Mapped[str] = mapped_column(String(2), default="JP")
     lei: Mapped[str | None] = mapped_column(String(20), unique=True)
@@ -92,6 +95,12 @@ class Organisation(db.Model):
     @property
     def display_name(self) -> str:
         return self.name_ja or self.name_en
+
+    @validates("name_ja", "name_en")
+    def name_set(self, field: str, value: str) -> str:
+        names = {"name_ja": self.name_ja, "name_en": self.name_en, field: value}
+        self.name_key = search_key(names["name_ja"], names["name_en"])
+        return value
 
 
 class User(UserMixin, db.Model):

@@ -10,7 +10,7 @@ rate a rate-limited public verification page allows.
 import secrets
 import unicodedata
 
-from ..forms import normalise_width
+from ..domain.text import normalise_width
 
 ALPHABET = "34679ACDEFGHJKLMNPQRTUVWXY"
 DEFAULT_LENGTH = 12

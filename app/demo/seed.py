@@ -55,6 +55,7 @@ from ..accounts.passwords import hash_password
 from ..database import write_intent
 from ..domain import calendar
 from ..domain.fingerprint import canonical_json, fingerprint
+from ..domain.text import search_key
 from ..domain.workflow import Action, Status
 from ..extensions import db
 from ..filing.models import Notice, NoticeClient, NoticeVersion, ReceiptCounter
@@ -570,6 +571,7 @@ class _Seeder:
             "kind": "foreign" if foreign else "domestic",
             "name_ja": name_ja,
             "name_en": name_en,
+            "name_key": search_key(name_ja, name_en),
             "corporate_number": None if foreign else data.corporate_number(f"9{n:011d}"),
             "country": country,
             "lei": data.lei(f"SEED00{n:012d}") if foreign else None,
@@ -606,9 +608,11 @@ class _Seeder:
             )
             scheme = rng.choice(["mpc", "mpc", "hsm", "multisig"])
             n = rng.randint(2, 5)
+            name = f"{rng.choice(data.SEED_SYSTEM_NAMES)} {index + 1}"
             systems.append(
                 {
-                    "system_name": f"{rng.choice(data.SEED_SYSTEM_NAMES)} {index + 1}",
+                    "system_name": name,
+                    "system_name_key": search_key(name),
                     "categories": categories,
                     "category_other": "",
                     "delivery_model": rng.choice(
@@ -840,6 +844,7 @@ class _Seeder:
             "refers_to_id": reference[0] if reference else None,
             "planned_date": None,
             "system_name": system["system_name"],
+            "system_name_key": system["system_name_key"],
             "system_version": f"{rng.randint(1, 6)}.{rng.randint(0, 9)}",
             **{name: system[name] for name in SYSTEM_COLUMNS},
             "pentest_date": (entry.created - timedelta(days=rng.randint(30, 300))).date(),

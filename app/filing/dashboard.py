@@ -94,7 +94,7 @@ def dashboard_page(filters: DashboardFilters, organisation_id: int, *, size: int
     if filters.status:
         query = query.where(Notice.status.in_(statuses_shown_as(filters.status)))
     if filters.q:
-        query = query.where(text_matches(filters.q, Notice.receipt_number, Notice.system_name))
+        query = query.where(text_matches(filters.q, Notice.receipt_number, Notice.system_name_key))
     cursor = decode_cursor(filters.after, datetime.fromisoformat) if filters.after else None
     if cursor is not None:
         query = query.where(tuple_(Notice.updated_at, Notice.id) < cursor)

@@ -13,9 +13,10 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..accounts.models import Organisation, User, enum_column
+from ..domain.text import search_key
 from ..domain.workflow import OPEN_PREDICATE, Status
 from ..extensions import db
 from ..models import UTCDateTime, utcnow
@@ -104,6 +105,8 @@ class Notice(db.Model):
 
     # Section 3: the system
     system_name: Mapped[str] = mapped_column(String(SHORT), default="")
+    # The name as searches compare it (app.domain.text.search_key), kept by system_name_set.
+    system_name_key: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
     system_version: Mapped[str] = mapped_column(String(VERSION), default="")
     categories: Mapped[list] = mapped_column(JSON, default=list)
     category_other: Mapped[str] = mapped_column(String(SHORT), default="")
@@ -198,6 +201,11 @@ class Notice(db.Model):
     @property
     def latest_version(self) -> "NoticeVersion | None":
         return self.versions[-1] if self.versions else None
+
+    @validates("system_name")
+    def system_name_set(self, field: str, value: str) -> str:
+        self.system_name_key = search_key(value)
+        return value
 
 
 class NoticeClient(db.Model):

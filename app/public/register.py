@@ -64,9 +64,8 @@ def _query(q: str):
             text_matches(
                 q,
                 Notice.receipt_number,
-                Notice.system_name,
-                Organisation.name_ja,
-                Organisation.name_en,
+                Notice.system_name_key,
+                Organisation.name_key,
                 Organisation.corporate_number,
                 Organisation.lei,
             )

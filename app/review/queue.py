@@ -16,7 +16,7 @@ from ..paging import decode_cursor, page_of, text_matches
 from .models import NoticeStatusCount
 
 # PostgreSQL only, made by migration c4d5e6f7a8b9 (the models cannot declare them).
-SEARCH_INDEXES = frozenset({"ix_notices_receipt_number_trgm", "ix_notices_system_name_trgm"})
+SEARCH_INDEXES = frozenset({"ix_notices_receipt_number_trgm", "ix_notices_system_name_key_trgm"})
 FILED = tuple(s for s in Status if s != Status.DRAFT)
 
 
@@ -92,19 +92,19 @@ def status_in(statuses):
 
 def _matches(term: str):
     """The search: receipt number or system name contains the term, or the provider's
-    names or corporate number do. The providers are looked up first (a small table), so
+    names, corporate number or LEI do. The providers are looked up first (a small table), so
     that the notices' condition is three index lookups PostgreSQL can combine: trigram
     indexes on the two columns (migration c4d5e6f7a8b9) and the provider index. SQLite
     has no trigram index and reads the notices in order instead."""
     providers = db.session.scalars(
         select(Organisation.id).where(
             text_matches(
-                term, Organisation.name_ja, Organisation.name_en, Organisation.corporate_number
+                term, Organisation.name_key, Organisation.corporate_number, Organisation.lei
             )
         )
     ).all()
     return or_(
-        text_matches(term, Notice.receipt_number, Notice.system_name),
+        text_matches(term, Notice.receipt_number, Notice.system_name_key),
         Notice.organisation_id.in_(
             bindparam(None, list(providers), expanding=True, literal_execute=True)
         ),

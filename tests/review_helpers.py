@@ -30,7 +30,7 @@ from app.filing.numbering import allocate_receipt_number
 from app.history.models import NoticeEvent
 from app.review import operations as review_ops
 from app.review.models import Decision, InformationRequest
-from tests.filing_helpers import complete_draft, default_planned_date, minimal_pdf, rules
+from tests.filing_helpers import complete_draft, default_planned_date, distinct_pdf, rules
 
 VERSION_FIELD = re.compile(r'name="version" type="hidden" value="(\d+)"')
 
@@ -112,7 +112,7 @@ def respond(notice, user, *, now=None, message="The report is attached.", files=
 
 
 def pdf_file(name="pentest.pdf", category="security_assessment"):
-    return (category, name, minimal_pdf())
+    return (category, name, distinct_pdf())
 
 
 def propose(notice, actor, *, outcome="accept", reasons="Complete and consistent."):

@@ -428,7 +428,7 @@ def test_a_response_failing_after_its_files_are_stored_keeps_none_of_them(
                 "message": "The reports are attached.",
                 "category": "security_assessment",
                 "version": before["version"],
-                "files": [(io.BytesIO(minimal_pdf()), f"report-{n}.pdf") for n in (1, 2)],
+                "files": [(io.BytesIO(distinct_pdf()), f"report-{n}.pdf") for n in (1, 2)],
             },
             content_type="multipart/form-data",
         )

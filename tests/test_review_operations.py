@@ -15,7 +15,9 @@ from app.database import write_intent
 from app.domain import calendar
 from app.domain.workflow import NotPermitted, Status, TransitionRefused
 from app.extensions import db
+from app.files import storage
 from app.filing.models import Attachment, Notice
+from app.filing.operations import AttachmentRefused
 from app.filing.transitions import StaleNotice
 from app.history.models import NoticeEvent
 from app.history.operations import events_for
@@ -25,6 +27,7 @@ from app.review import operations as ops
 from app.review.models import InformationRequest, Outcome
 from app.review.queue import days_left
 from tests.factories import make_user
+from tests.filing_helpers import distinct_pdf
 from tests.review_helpers import (
     assign,
     at_jst,
@@ -293,6 +296,27 @@ def test_the_response_files_version_2_and_keeps_version_1(people):
         "Report attached.",
     )
     assert ops.open_request(notice) is None
+
+
+@pytest.mark.parametrize("where", ["already attached", "twice in the response"])
+def test_a_response_holding_a_file_the_notice_has_is_refused_and_writes_nothing(people, where):
+    notice = notice_at(Status.INFORMATION_REQUESTED, people)
+    if where == "already attached":
+        held = notice.attachments[0]
+        data = storage().get(held.storage_key)
+        files, named = [("other", "again.pdf", data)], held.display_name
+    else:
+        data = distinct_pdf()
+        files, named = [pdf_file("a.pdf")[:2] + (data,), ("other", "b.pdf", data)], "a.pdf"
+    before = state_of(notice.id)
+
+    with pytest.raises(AttachmentRefused) as refused:
+        respond(notice, people.provider_a_user, message="Again.", files=files)
+    db.session.rollback()
+
+    # Outside a request the message is in the default language, Japanese.
+    assert str(refused.value.message) == f"このファイルは「{named}」として添付済みです。"
+    assert state_of(notice.id) == before
 
 
 def submitted_on(people, day):

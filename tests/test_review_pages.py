@@ -19,7 +19,7 @@ from app.extensions import db
 from app.i18n import file_size
 from app.review import operations as ops
 from tests.factories import make_user
-from tests.filing_helpers import SECURITY, SYSTEM, first_exchange, minimal_pdf
+from tests.filing_helpers import SECURITY, SYSTEM, distinct_pdf, first_exchange, minimal_pdf
 from tests.review_helpers import (
     business_days_before,
     confirm,
@@ -280,7 +280,7 @@ def test_the_provider_answers_an_information_request_from_the_page(provider, sta
             "version": version_on(form.group(0)),
             "message": "Report attached.",
             "category": "security_assessment",
-            "files": [(io.BytesIO(minimal_pdf()), "pentest-report.pdf")],
+            "files": [(io.BytesIO(distinct_pdf()), "pentest-report.pdf")],
         },
         content_type="multipart/form-data",
     )
@@ -293,6 +293,31 @@ def test_the_provider_answers_an_information_request_from_the_page(provider, sta
     staff_page = page_of(staff.get(f"/review/notices/{notice.id}"))
     assert "pentest-report.pdf" in section(staff_page, "snap-attachments")
     assert re.search(r"<dt>Version</dt><dd>2 ", staff_page)
+
+
+def test_a_response_with_the_same_file_twice_is_refused_beside_the_files(provider, people):
+    notice = notice_at(Status.UNDER_REVIEW, people)
+    request_info(notice, people.reviewer, reply_by=calendar.add_business_days(jst_today(), 10))
+    db.session.commit()
+    form = page_of(provider.get(f"/notices/{notice.id}"))
+    data = distinct_pdf()
+
+    sent = provider.post(
+        f"/notices/{notice.id}/respond",
+        data={
+            "version": version_on(form),
+            "message": "Report attached.",
+            "category": "security_assessment",
+            "files": [(io.BytesIO(data), "report.pdf"), (io.BytesIO(data), "report-copy.pdf")],
+        },
+        content_type="multipart/form-data",
+    )
+
+    page = page_of(sent, 422)
+    assert "This file is already attached as report.pdf." in page
+    assert 'action="/notices/' + str(notice.id) + '/respond"' in page
+    db.session.expire_all()
+    assert notice.status == Status.INFORMATION_REQUESTED
 
 
 def test_the_provider_sees_the_decision_once_confirmed(provider, people):

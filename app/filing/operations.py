@@ -197,14 +197,7 @@ def add_attachment(notice, user, *, category, filename, data: bytes, storage, ru
     # The notice's row lock queues two presses of "Upload" on PostgreSQL (SQLite queues
     # every write), so the second sees the first's attachment.
     db.session.execute(select(Notice.id).where(Notice.id == notice.id).with_for_update())
-    same = db.session.scalar(
-        select(Attachment.display_name).where(
-            Attachment.notice_id == notice.id,
-            Attachment.sha256 == hashlib.sha256(data).hexdigest(),
-        )
-    )
-    if same is not None:
-        raise AttachmentRefused(_l("This file is already attached as %(name)s.", name=same))
+    refuse_duplicate(notice, data)
     return store_attachment(
         notice,
         user,
@@ -214,6 +207,21 @@ def add_attachment(notice, user, *, category, filename, data: bytes, storage, ru
         storage=storage,
         rules=rules,
     )
+
+
+def refuse_duplicate(notice, data: bytes) -> None:
+    """Refuse a file that the notice already holds (its attachments as flushed, so also
+    the files stored earlier in the same request), naming it."""
+    same = db.session.scalar(
+        select(Attachment.display_name)
+        .where(
+            Attachment.notice_id == notice.id,
+            Attachment.sha256 == hashlib.sha256(data).hexdigest(),
+        )
+        .limit(1)
+    )
+    if same is not None:
+        raise AttachmentRefused(_l("This file is already attached as %(name)s.", name=same))
 
 
 def store_attachment(notice, user, *, category, filename, data: bytes, storage, rules):

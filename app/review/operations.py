@@ -13,7 +13,7 @@ from ..domain import calendar
 from ..domain.workflow import Action, NotPermitted, Status, TransitionRefused
 from ..extensions import db
 from ..filing.models import Notice
-from ..filing.operations import FilingRules, record_version, store_attachment
+from ..filing.operations import FilingRules, record_version, refuse_duplicate, store_attachment
 from ..filing.transitions import apply_transition, ensure_current
 from ..history.operations import record_event
 from ..mail import outbox
@@ -157,8 +157,10 @@ def respond_to_request(
     request.responded_at = now
     request.responded_by_id = actor.id
     request.paused_business_days = paused
-    # A file stored here is deleted again if the transaction does not commit.
+    # A file stored here is deleted again if the transaction does not commit. The
+    # transition above holds the notice's row, so no other request adds files meanwhile.
     for category, filename, data in files:
+        refuse_duplicate(notice, data)
         attachment = store_attachment(
             notice,
             actor,

@@ -13,6 +13,11 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
+class CountriesField(MultiCheckboxField):
+    """Countries as check boxes in a scrolling list: the form macro adds what is chosen
+    above it and, with JavaScript (static/js/choice-filter.js), a box that narrows it."""
+
+
 def limit(maximum: int, minimum: int = -1) -> Length:
     """A length check whose message names the limit in the user's language."""
     if minimum > 0:

@@ -6,11 +6,13 @@ signing in (the sign-in keeps it in the fresh session); picking one while signed
 saves it as the user's choice (core.views.set_language), which later sessions start from.
 
 Also the template filters that put text in the page's language: file sizes, ISO dates,
-Japanese names on English pages, a label joined to its message."""
+lists ("Japan and Singapore" / 「日本、シンガポール」), Japanese names on English pages, a
+label joined to its message."""
 
 import re
 from datetime import date
 
+from babel.lists import format_list
 from flask import current_app, has_request_context, request, session
 from flask_babel import format_decimal, get_locale, ngettext
 from flask_login import current_user
@@ -45,6 +47,12 @@ def file_size(size: int) -> str:
         if value < 1000 or unit == FILE_SIZE_UNITS[-1]:
             break
     return f"{format_decimal(value, '#,##0.#')} {unit}"
+
+
+def listed(items) -> str:
+    """Items joined as the page's language lists them; the same as JavaScript's
+    ``Intl.ListFormat`` (static/js/choice-filter.js), which redraws such lists."""
+    return format_list([str(item) for item in items], locale=get_locale() or "ja")
 
 
 def from_iso(value):
@@ -98,6 +106,7 @@ def init_app(app):
     # Replaces Jinja's filter of the same name, so that every template says sizes alike.
     app.jinja_env.filters["filesizeformat"] = file_size
     app.jinja_env.filters["from_iso"] = from_iso
+    app.jinja_env.filters["listed"] = listed
     app.jinja_env.filters["labelled"] = labelled
     app.jinja_env.filters["marked"] = marked
     app.jinja_env.globals["organisation_name"] = organisation_name

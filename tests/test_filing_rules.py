@@ -10,6 +10,7 @@ from babel.dates import format_date
 from sqlalchemy import func, select, update
 
 from app.domain import calendar
+from app.domain.text import search_key
 from app.domain.workflow import Status
 from app.extensions import db
 from app.filing import operations
@@ -595,6 +596,7 @@ def forged(people):
         "review_deadline": "2026-01-02",
         "handler_id": str(people.reviewer.id),
         "id": "424242",
+        "system_name_key": "forged",
     }
 
 
@@ -619,7 +621,8 @@ def system_form(**changes):
 KNOWN_FIELDS = {
     "system": (
         system_form(system_name="Renamed", system_version="4.0"),
-        {"system_name", "system_version"},
+        # The search key follows the name (app.domain.text.search_key), never the form.
+        {"system_name", "system_name_key", "system_version"},
     ),
     "notice": (
         {"notice_type": "new", "refers_to_id": "", "planned_date": "2030-01-04"},
@@ -655,6 +658,7 @@ def test_fields_the_form_does_not_know_are_ignored(signed_in, people, draft, key
     )
     assert after["created_by_id"] == people.provider_a_user.id
     assert after["submitted_at"] is None and after["handler_id"] is None
+    assert after["system_name_key"] == search_key(after["system_name"])
     assert count(Notice) == 1
 
 

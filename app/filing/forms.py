@@ -10,7 +10,6 @@ from wtforms import (
     HiddenField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -18,6 +17,7 @@ from wtforms.validators import DataRequired, Optional, ValidationError
 
 from .. import labels
 from ..forms import (
+    CountriesField,
     DateField,
     IntegerField,
     MultiCheckboxField,
@@ -74,10 +74,8 @@ class SystemForm(FlaskForm):
     hosting_provider = _text(
         _l("Hosting provider"), m.SHORT, _l("For example the cloud provider and region.")
     )
-    data_countries = SelectMultipleField(
-        _l("Countries where data resides"), validators=[Optional()]
-    )
-    key_countries = SelectMultipleField(_l("Countries where keys reside"), validators=[Optional()])
+    data_countries = CountriesField(_l("Countries where data resides"), validators=[Optional()])
+    key_countries = CountriesField(_l("Countries where keys reside"), validators=[Optional()])
     supported_assets = _text(
         _l("Supported crypto-assets"), m.MEDIUM_TEXT, _l("For example BTC, ETH, XRP."), area=True
     )

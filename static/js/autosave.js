@@ -66,7 +66,9 @@
     return current;
   }
 
-  function later() {
+  function later(event) {
+    // A control without a name (the countries' search box) is not part of the answers.
+    if (event && event.target && !event.target.name) { return; }
     clearTimeout(timer);
     timer = setTimeout(function () { save(false); }, 1500);
   }

@@ -119,7 +119,8 @@ def answers(lang: str) -> Answers:
 def small_pdf(directory: Path, name="system-architecture.pdf") -> Path:
     writer = PdfWriter()
     writer.add_blank_page(width=595, height=842)
-    writer.add_metadata({"/Title": "System architecture"})
+    # Titled by its name: a notice holds a file once, so two documents must differ.
+    writer.add_metadata({"/Title": Path(name).stem})
     path = directory / name
     with path.open("wb") as f:
         writer.write(f)

@@ -25,7 +25,7 @@ def test_answers_are_saved_after_a_pause_and_when_the_page_is_closed(open_contex
     provider.field("Version").fill("7.1")
     provider.choose("Categories", "Cold-storage management", "Node operation")
     provider.choose("Delivery model", "Managed service")
-    provider.field("Countries where data resides").select_option(["JP", "DE"])
+    provider.choose_countries("Countries where data resides", "JP", "DE")
     provider.field("Supported crypto-assets").fill("BTC\nETH")
     provider.field("Description of the system").fill("Cold storage with an HSM quorum.")
     provider.page.close()
@@ -40,10 +40,54 @@ def test_answers_are_saved_after_a_pause_and_when_the_page_is_closed(open_contex
     expect(later.field("Node operation", categories)).to_be_checked()
     expect(later.field("Hot-wallet management", categories)).not_to_be_checked()
     expect(later.field("Managed service", later.group("Delivery model"))).to_be_checked()
-    expect(later.field("Countries where data resides")).to_have_values(["JP", "DE"])
+    countries = later.group("Countries where data resides")
+    expect(later.field("Japan", countries)).to_be_checked()
+    expect(later.field("Germany", countries)).to_be_checked()
+    expect(countries.locator("input:checked")).to_have_count(2)
     expect(later.field("Supported crypto-assets")).to_have_value("BTC\nETH")
     expect(later.field("Description of the system")).to_have_value(
         "Cold storage with an HSM quorum."
+    )
+
+
+def test_the_list_of_countries_narrows_as_one_types_and_says_what_is_chosen(open_context, unique):
+    lang = "ja"
+    provider = Person(open_context(lang), lang)
+    form = flows.register(provider, flows.organisation(unique, lang)).start_a_new_notice()
+    form.open_section("System")
+    countries = provider.group("Countries where data resides")
+    chosen = countries.locator(".chosen")
+    search = provider.field("Find in the list", countries)
+    shown = countries.locator(".choices li:visible")
+    expect(chosen).to_have_text(provider._("Nothing chosen yet."))
+
+    search.fill("ｼﾝｶﾞ")  # half-width katakana, read as シンガ
+    expect(shown).to_have_count(1)
+    expect(shown).to_have_text("シンガポール")
+    search.press("Enter")  # narrows only: the section form is not sent (nor the page reloaded)
+    expect(search).to_have_value("ｼﾝｶﾞ")
+    provider.field("シンガポール", countries).check()
+    expect(chosen).to_have_text(provider._("Chosen: %(names)s", names="シンガポール"))
+
+    search.fill("zzz")
+    expect(shown).to_have_count(0)
+    expect(countries.get_by_text(provider._("Nothing in the list matches."))).to_be_visible()
+    search.fill("de")  # the country's code finds it too
+    expect(shown.filter(has_text="ドイツ")).to_have_count(1)
+    provider.field("ドイツ", countries).check()
+    expect(chosen).to_have_text(provider._("Chosen: %(names)s", names="シンガポール、ドイツ"))
+    search.fill("")
+    expect(shown).to_have_count(countries.locator(".choices li").count())
+
+    # Ticking saved the draft; typing in the search box is not an answer to save.
+    expect(
+        provider.page.get_by_role("status").filter(has_text="下書きを保存しました")
+    ).to_be_visible()
+    provider.page.reload()
+    countries = provider.group("Countries where data resides")
+    expect(countries.locator("input:checked")).to_have_count(2)
+    expect(countries.locator(".chosen")).to_have_text(
+        provider._("Chosen: %(names)s", names="シンガポール、ドイツ")
     )
 
 

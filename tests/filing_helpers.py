@@ -135,8 +135,11 @@ def complete_draft(user, **overrides) -> Notice:
         **overrides,
     }
     operations.save_section(notice, values)
-    operations.add_client(notice, registration_number=first_exchange().registration_number)
-    attach_pdf(notice, user)
+    # A change starts with the clients and documents of the notice it refers to.
+    if not notice.clients:
+        operations.add_client(notice, registration_number=first_exchange().registration_number)
+    if not notice.attachments:
+        attach_pdf(notice, user)
     db.session.flush()
     return notice
 

@@ -263,15 +263,23 @@ class _Demo:
     ):
         user = self.users[user_key]
         org = data.ACCOUNTS_BY_KEY[user_key].organisation
-        notice = filing.create_draft(user, notice_type, refers_to.id if refers_to else None)
+        notice = filing.create_draft(
+            user, notice_type, refers_to.id if refers_to else None, storage=self.store
+        )
         earliest = calendar.earliest_start_date(self.today(), self.rules.advance_business_days)
         filing.save_section(
             notice, {"planned_date": earliest + timedelta(weeks=weeks), **data.SYSTEMS[system]}
         )
+        # A change starts with the accepted notice's answers, clients, certifications,
+        # subcontractors and documents (copied): only what is new is added here.
+        listed = {client.registration_number for client in notice.clients}
         for index in clients:
+            exchange = self.exchanges[index % len(self.exchanges)]
+            if exchange.registration_number in listed:
+                continue
             filing.add_client(
                 notice,
-                registration_number=self.exchanges[index % len(self.exchanges)].registration_number,
+                registration_number=exchange.registration_number,
                 rules=self.rules,
             )
         if not complete:
@@ -286,6 +294,8 @@ class _Demo:
                 "declaration_confirmed": True,
             },
         )
+        if refers_to is not None:
+            return notice
         filing.add_certification(notice, data.certification(org, self.today()))
         filing.add_subcontractor(notice, dict(data.SUBCONTRACTORS[org]))
         name = notice.system_name

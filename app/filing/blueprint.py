@@ -52,3 +52,4 @@ bp.add_url_rule(
     "/<int:notice_id>/withdraw", "withdraw", submission.withdraw, methods=["GET", "POST"]
 )
 bp.add_url_rule("/<int:notice_id>/respond", "respond", responses.respond, methods=["POST"])
+bp.add_url_rule("/<int:notice_id>/file-again", "file_again", views.file_again, methods=["POST"])

@@ -8,6 +8,7 @@ from datetime import datetime, time
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from .. import files
 from ..acknowledgements import operations as acknowledgements
 from ..acknowledgements.models import DocumentKind
 from ..domain import calendar
@@ -19,6 +20,7 @@ from ..files import discard_unless_committed
 from ..mail import outbox
 from ..reference import exchange_by_number
 from .completeness import Problem, find_problems
+from .copying import copy_answers
 from .models import (
     Attachment,
     Certification,
@@ -93,11 +95,47 @@ def accepted_notice_ids(organisation_id: int) -> frozenset[int]:
     )
 
 
-def create_draft(user, notice_type=NoticeType.NEW, refers_to_id: int | None = None) -> Notice:
+def create_draft(
+    user, notice_type=NoticeType.NEW, refers_to_id: int | None = None, *, storage=None
+) -> Notice:
+    """A new draft; a material change or a discontinuation starts from the answers of the
+    accepted notice it refers to (its files are stored again, in ``storage``)."""
     notice_type = NoticeType(notice_type)
     own_accepted = accepted_notice_ids(user.organisation_id)
     if notice_type == NoticeType.NEW or refers_to_id not in own_accepted:
         refers_to_id = None
+    notice = _new_draft(user, notice_type, refers_to_id)
+    if refers_to_id:
+        copy_answers(notice, db.session.get(Notice, refers_to_id), user, storage or files.storage())
+    db.session.flush()
+    return notice
+
+
+# What a notice can be filed again from: the review's answer was to return it, or the
+# provider took it back. Anything else is still alive (or accepted: a change refers to it).
+REFILABLE = frozenset({Status.RETURNED, Status.WITHDRAWN})
+
+
+def file_again(earlier: Notice, user, *, storage=None) -> Notice:
+    """A new draft with the answers and files of a returned or withdrawn notice, of the
+    same type and referring to the same accepted notice (while it is still one)."""
+    if Status(earlier.status) not in REFILABLE:
+        raise TransitionRefused(
+            Action.SUBMIT,
+            Status(earlier.status),
+            _l("Only a returned or withdrawn notice can be filed again."),
+        )
+    refers_to_id = earlier.refers_to_id
+    if refers_to_id not in accepted_notice_ids(user.organisation_id):
+        refers_to_id = None
+    notice_type = NoticeType(earlier.notice_type) if refers_to_id else NoticeType.NEW
+    notice = _new_draft(user, notice_type, refers_to_id)
+    copy_answers(notice, earlier, user, storage or files.storage())
+    db.session.flush()
+    return notice
+
+
+def _new_draft(user, notice_type: NoticeType, refers_to_id: int | None) -> Notice:
     notice = Notice(
         organisation_id=user.organisation_id,
         created_by_id=user.id,
@@ -107,21 +145,8 @@ def create_draft(user, notice_type=NoticeType.NEW, refers_to_id: int | None = No
         data_countries=[],
         key_countries=[],
     )
-    if refers_to_id:
-        _copy_from(notice, db.session.get(Notice, refers_to_id))
     db.session.add(notice)
-    db.session.flush()
     return notice
-
-
-def _copy_from(notice: Notice, earlier: Notice) -> None:
-    """A change starts from what was accepted, so the provider edits only what changes."""
-    for name in ("system_name", "system_version", "categories", "category_other"):
-        setattr(notice, name, getattr(earlier, name))
-    for name in ("delivery_model", "hosting_provider", "data_countries", "key_countries"):
-        setattr(notice, name, getattr(earlier, name))
-    notice.supported_assets = earlier.supported_assets
-    notice.description = earlier.description
 
 
 def save_section(notice: Notice, data: dict) -> None:

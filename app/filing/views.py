@@ -8,9 +8,10 @@ from sqlalchemy import select
 
 from ..accounts.access import provider_required
 from ..domain import calendar
-from ..domain.workflow import Status
+from ..domain.workflow import Status, TransitionRefused
 from ..extensions import db
 from ..forms import options
+from ..labels import refusal
 from ..reference import exchange_choices, reference_source
 from . import forms, operations
 from .access import own_notice
@@ -64,6 +65,27 @@ def new_notice():
         return redirect(url_for("filing.edit", notice_id=notice.id))
     status = 422 if form.errors else 200
     return render_template("filing/new.html", form=form, accepted=accepted), status
+
+
+@provider_required
+def file_again(notice_id):
+    """A new draft from a returned or withdrawn notice, to correct and file again."""
+    earlier = own_notice(notice_id)
+    try:
+        notice = operations.file_again(earlier, current_user)
+    except TransitionRefused as refused:
+        db.session.rollback()
+        return render_template("core/refused.html", notice=earlier, reason=refusal(refused)), 409
+    db.session.commit()
+    flash(
+        _(
+            "This new draft holds the answers and documents of %(number)s. Check each "
+            "section, give the planned date and the declaration, then submit it.",
+            number=earlier.receipt_number,
+        ),
+        "success",
+    )
+    return redirect(url_for("filing.edit", notice_id=notice.id), code=303)
 
 
 def _notice_label(notice):

@@ -1,0 +1,49 @@
+"""A new draft's answers copied from an earlier notice (a change from what was accepted,
+a notice filed again from what was returned or withdrawn)."""
+
+import copy
+
+from ..files import discard_unless_committed
+from .models import Attachment, Certification, Notice, NoticeClient, Subcontractor
+from .sections import SECURITY_FIELDS, SYSTEM_FIELDS
+
+
+def copy_answers(notice: Notice, earlier: Notice, user, storage) -> None:
+    """Start from an earlier notice's answers, so the provider edits only what changes:
+    the system and security sections, the clients, subcontractors and certifications,
+    and the documents (stored again: each notice owns its files). Not copied: the
+    planned date and the declaration, which a filing states afresh."""
+    for name in SYSTEM_FIELDS + SECURITY_FIELDS:
+        setattr(notice, name, copy.deepcopy(getattr(earlier, name)))
+    notice.clients = [
+        NoticeClient(registration_number=c.registration_number, name=c.name, name_en=c.name_en)
+        for c in earlier.clients
+    ]
+    notice.subcontractors = [
+        Subcontractor(name=s.name, country=s.country, function=s.function)
+        for s in earlier.subcontractors
+    ]
+    notice.certifications = [
+        Certification(
+            kind=c.kind,
+            reference=c.reference,
+            issuer=c.issuer,
+            valid_from=c.valid_from,
+            valid_until=c.valid_until,
+        )
+        for c in earlier.certifications
+    ]
+    for document in earlier.attachments:
+        stored = storage.put(storage.get(document.storage_key))
+        discard_unless_committed(storage, stored.key)
+        notice.attachments.append(
+            Attachment(
+                category=document.category,
+                display_name=document.display_name,
+                storage_key=stored.key,
+                size=stored.size,
+                sha256=stored.sha256,
+                page_count=document.page_count,
+                uploaded_by_id=user.id,
+            )
+        )

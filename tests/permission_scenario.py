@@ -301,6 +301,7 @@ TARGETS = {
     "filing.respond": lambda s: _version(
         s.notice_in(Status.INFORMATION_REQUESTED), message="The report is attached."
     ),
+    "filing.file_again": lambda s: Target({"notice_id": s.notice_in(Status.RETURNED).id}),
     "review.queue": _none,
     "review.overview": _none,
     "review.notice": _submitted,

@@ -9,12 +9,14 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from app.domain import calendar
 from app.domain.workflow import Status
 from app.extensions import db
 from app.files import storage
 from app.filing import operations
 from app.filing.models import Certification, CertificationKind, Notice, Subcontractor
 from app.filing.sections import SECURITY_FIELDS, SYSTEM_FIELDS
+from tests.filing_helpers import DECLARATION, default_planned_date, rules
 from tests.review_helpers import notice_at, state_of
 
 
@@ -182,3 +184,29 @@ def test_the_accepted_notice_page_starts_a_material_change_of_it(signed_in, peop
     assert change.notice_type == "change"
     assert response.headers["Location"].endswith(f"/notices/{change.id}/edit")
     assert_started_from(change, accepted, people.provider_a_user)
+
+
+def test_the_examiner_sees_what_the_new_filing_changes_from_the_returned_one(client, auth, people):
+    returned = notice_at(Status.RETURNED, people, system_version="1.0")
+    user = people.provider_a_user
+    draft = operations.file_again(returned, user)
+    operations.save_section(
+        draft, {"planned_date": default_planned_date(), **DECLARATION, "system_version": "1.1"}
+    )
+    operations.submit_notice(draft, user, now=calendar.utcnow(), rules=rules())
+    db.session.commit()
+    auth.login(client, people.reviewer)
+
+    page = client.get(f"/review/notices/{draft.id}").get_data(as_text=True)
+
+    assert re.search(
+        rf'<dt>Filed again from</dt><dd><a href="/review/notices/{returned.id}">'
+        rf"{returned.receipt_number}</a> \(Returned\)",
+        page,
+    )
+    heading = f"What differs from {returned.receipt_number}, the notice this one files again"
+    assert heading in page
+    differences = page.split(heading, 1)[1].split("</table>", 1)[0]
+    assert "<del>1.0</del>" in differences and "<ins>1.1</ins>" in differences
+    # What the provider had to state afresh differs too; nothing else does.
+    assert "System name" not in differences

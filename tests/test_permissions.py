@@ -135,6 +135,8 @@ GRID = {
     ("filing.withdraw", "POST"):                   row(302, 303, 303, 404, 403, 403, 403),
     ("filing.respond", "POST"):                    row(302, 303, 303, 404, 403, 403, 403),
     ("filing.respond", "GET"):                     NOT_GET,
+    ("filing.file_again", "POST"):                 row(302, 303, 303, 404, 403, 403, 403),
+    ("filing.file_again", "GET"):                  NOT_GET,
     ("acknowledgements.provider_download", "GET"): row(302, 200, 200, 404, 403, 403, 403),
     # --- review: FSA staff ------------------------------------------------------------
     ("review.queue", "GET"):                       row(302, 403, 403, 403, 200, 200, 403),

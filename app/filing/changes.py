@@ -223,8 +223,9 @@ class Comparison:
 
 def comparisons(notice, now: dict | None) -> list[Comparison]:
     """What a reader of ``notice`` (whose latest snapshot is ``now``, as the page has it)
-    should see compared: the notice a material change or a discontinuation refers to,
-    and the version before the latest, where there are any."""
+    should see compared: the notice a material change or a discontinuation refers to, the
+    returned or withdrawn notice it files again, and the version before the latest, where
+    there are any."""
     if now is None:
         return []
     found = []
@@ -241,6 +242,16 @@ def comparisons(notice, now: dict | None) -> list[Comparison]:
                     # What makes it a change of that notice, not a difference of substance.
                     if change.name not in ("notice_type", "refers_to")
                 ],
+            )
+        )
+    earlier = notice.refiling.earlier if notice.refiling else None
+    if earlier is not None and earlier.latest_version is not None:
+        found.append(
+            Comparison(
+                "refiled",
+                earlier.latest_version.number,
+                earlier.receipt_number,
+                compare(json.loads(earlier.latest_version.snapshot), now),
             )
         )
     if len(notice.versions) > 1:

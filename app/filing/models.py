@@ -165,6 +165,9 @@ class Notice(db.Model):
     attachments: Mapped[list["Attachment"]] = relationship(
         back_populates="notice", cascade="all, delete-orphan", order_by="Attachment.id"
     )
+    refiling: Mapped["Refiling | None"] = relationship(
+        foreign_keys="Refiling.notice_id", viewonly=True
+    )
     versions: Mapped[list["NoticeVersion"]] = relationship(
         back_populates="notice", cascade="all, delete-orphan", order_by="NoticeVersion.number"
     )
@@ -265,6 +268,22 @@ class Attachment(db.Model):
     notice: Mapped[Notice] = relationship(back_populates="attachments")
 
     __table_args__ = (CheckConstraint("size > 0", name="size_positive"),)
+
+
+class Refiling(db.Model):
+    """A notice started from a returned or withdrawn one ("File it again"), so that the
+    examiner sees what the earlier review said and what differs from it. A table of its
+    own: a column on ``notices`` would need SQLite to rebuild that table (and its
+    triggers) to add the reference."""
+
+    __tablename__ = "refilings"
+    notice_id: Mapped[int] = mapped_column(
+        ForeignKey("notices.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    earlier_id: Mapped[int] = mapped_column(
+        ForeignKey("notices.id", ondelete="RESTRICT"), index=True
+    )
+    earlier: Mapped[Notice] = relationship(foreign_keys=[earlier_id])
 
 
 class NoticeVersion(db.Model):

@@ -28,6 +28,7 @@ from .models import (
     NoticeClient,
     NoticeType,
     NoticeVersion,
+    Refiling,
     Subcontractor,
 )
 from .numbering import allocate_receipt_number
@@ -118,7 +119,8 @@ REFILABLE = frozenset({Status.RETURNED, Status.WITHDRAWN})
 
 def file_again(earlier: Notice, user, *, storage=None) -> Notice:
     """A new draft with the answers and files of a returned or withdrawn notice, of the
-    same type and referring to the same accepted notice (while it is still one)."""
+    same type and referring to the same accepted notice (while it is still one). The
+    draft remembers where it came from (:class:`Refiling`), for the examiner."""
     if Status(earlier.status) not in REFILABLE:
         raise TransitionRefused(
             Action.SUBMIT,
@@ -131,6 +133,8 @@ def file_again(earlier: Notice, user, *, storage=None) -> Notice:
     notice_type = NoticeType(earlier.notice_type) if refers_to_id else NoticeType.NEW
     notice = _new_draft(user, notice_type, refers_to_id)
     copy_answers(notice, earlier, user, storage or files.storage())
+    db.session.flush()
+    db.session.add(Refiling(notice_id=notice.id, earlier_id=earlier.id))
     db.session.flush()
     return notice
 

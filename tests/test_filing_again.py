@@ -110,6 +110,9 @@ def test_a_returned_or_withdrawn_notice_is_filed_again_from_its_page(signed_in, 
     assert state_of(earlier.id) == before
     edit = signed_in.get(response.headers["Location"]).get_data(as_text=True)
     assert f"This new draft holds the answers and documents of {earlier.receipt_number}" in edit
+    # The earlier notice's page says it has been started again, so it is not done twice.
+    page = signed_in.get(f"/notices/{earlier.id}").get_data(as_text=True)
+    assert re.search(rf'<dt>Filed again as</dt><dd><a href="/notices/{draft_id}/edit">', page)
 
 
 def test_a_returned_change_is_filed_again_as_a_change_of_the_same_notice(people):
@@ -190,12 +193,16 @@ def test_the_examiner_sees_what_the_new_filing_changes_from_the_returned_one(cli
     returned = notice_at(Status.RETURNED, people, system_version="1.0")
     user = people.provider_a_user
     draft = operations.file_again(returned, user)
+    db.session.commit()
+    auth.login(client, people.reviewer)
+    # A draft is the provider's own: staff learn of it once it is filed.
+    earlier_page = client.get(f"/review/notices/{returned.id}").get_data(as_text=True)
+    assert "Filed again as" not in earlier_page
     operations.save_section(
         draft, {"planned_date": default_planned_date(), **DECLARATION, "system_version": "1.1"}
     )
     operations.submit_notice(draft, user, now=calendar.utcnow(), rules=rules())
     db.session.commit()
-    auth.login(client, people.reviewer)
 
     page = client.get(f"/review/notices/{draft.id}").get_data(as_text=True)
 
@@ -210,3 +217,9 @@ def test_the_examiner_sees_what_the_new_filing_changes_from_the_returned_one(cli
     assert "<del>1.0</del>" in differences and "<ins>1.1</ins>" in differences
     # What the provider had to state afresh differs too; nothing else does.
     assert "System name" not in differences
+    earlier_page = client.get(f"/review/notices/{returned.id}").get_data(as_text=True)
+    assert re.search(
+        rf'<dt>Filed again as</dt><dd><a href="/review/notices/{draft.id}">'
+        rf"{draft.receipt_number}</a> \(Submitted\)",
+        earlier_page,
+    )

@@ -1,10 +1,14 @@
 """A new draft's answers copied from an earlier notice (a change from what was accepted,
-a notice filed again from what was returned or withdrawn)."""
+a notice filed again from what was returned or withdrawn), and what was filed again."""
 
 import copy
 
+from sqlalchemy import select
+
+from ..domain.workflow import Status
+from ..extensions import db
 from ..files import discard_unless_committed
-from .models import Attachment, Certification, Notice, NoticeClient, Subcontractor
+from .models import Attachment, Certification, Notice, NoticeClient, Refiling, Subcontractor
 from .sections import SECURITY_FIELDS, SYSTEM_FIELDS
 
 
@@ -47,3 +51,17 @@ def copy_answers(notice: Notice, earlier: Notice, user, storage) -> None:
                 uploaded_by_id=user.id,
             )
         )
+
+
+def filed_again_as(earlier: Notice, *, drafts: bool) -> list[Notice]:
+    """The notices started from ``earlier`` with "File it again", oldest first; drafts
+    only for the provider (staff see a notice once it is filed)."""
+    query = (
+        select(Notice)
+        .join(Refiling, Refiling.notice_id == Notice.id)
+        .where(Refiling.earlier_id == earlier.id)
+        .order_by(Notice.id)
+    )
+    if not drafts:
+        query = query.where(Notice.status != Status.DRAFT)
+    return list(db.session.scalars(query))

@@ -17,6 +17,7 @@ from ..history.operations import events_for
 from ..labels import refusal
 from . import changes, forms, operations
 from .access import own_notice
+from .copying import filed_again_as
 from .transitions import StaleNotice
 from .views import overview_context, rules
 
@@ -104,6 +105,7 @@ def show_page(notice, response_form=None):
         decision=decision,
         acknowledgements=acknowledgements.for_notice(notice),
         comparisons=changes.comparisons(notice, snapshot),
+        filed_again_as=filed_again_as(notice, drafts=True),
     )
 
 

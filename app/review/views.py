@@ -13,6 +13,7 @@ from ..domain import calendar
 from ..domain.workflow import Side, Status, allowed_actions
 from ..extensions import db
 from ..filing import changes
+from ..filing.copying import filed_again_as
 from ..filing.groups import send_attachment
 from ..filing.models import Notice
 from ..forms import options
@@ -107,6 +108,7 @@ def notice_page(notice: Notice, **forms_given):
         days_left=days_left(notice, _today()),
         acknowledgements=acknowledgements.for_notice(notice),
         comparisons=changes.comparisons(notice, snapshot),
+        filed_again_as=filed_again_as(notice, drafts=False),
         **defaults,
     )
 

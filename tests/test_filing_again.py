@@ -98,7 +98,9 @@ def test_a_returned_or_withdrawn_notice_is_filed_again_from_its_page(signed_in, 
     earlier = with_groups(notice_at(status, people))
     before = state_of(earlier.id)
     page = signed_in.get(f"/notices/{earlier.id}").get_data(as_text=True)
-    assert f'action="/notices/{earlier.id}/file-again"' in page
+    button = re.search(rf'action="/notices/{earlier.id}/file-again".*?</form>', page, re.S)
+    # A second press while the first is on its way starts no second draft.
+    assert "data-submit-once" in button.group(0) and "js/submit-once.js" in page
 
     response = signed_in.post(f"/notices/{earlier.id}/file-again")
 

@@ -443,6 +443,22 @@ class _Demo:
         self.propose(returned, "reviewer2", Outcome.RETURN, texts.RETURN_REASONS[0])
         self.confirm(returned, "supervisor2")
 
+        # B: filed again from the returned notice, saying this time how soon the FSA hears
+        # of an incident (what the return asked for).
+        b_admin = self.users["b_admin"]
+        refiled = filing.file_again(returned, b_admin, storage=self.store)
+        earliest = calendar.earliest_start_date(self.today(), self.rules.advance_business_days)
+        filing.save_section(
+            refiled,
+            {
+                "planned_date": earliest + timedelta(weeks=6),
+                "incident_fsa_hours": 6,
+                **data.DECLARANTS[data.ACCOUNTS_BY_KEY["b_admin"].organisation],
+                "declaration_confirmed": True,
+            },
+        )
+        filing.submit_notice(refiled, b_admin, now=self.now(), rules=self.rules)
+
         # B: withdrawn by the provider during the review.
         withdrawn = self.file("b_admin", "screening", weeks=12, clients=(2,))
         self.take(withdrawn, "reviewer")
@@ -453,7 +469,17 @@ class _Demo:
             expected_version=withdrawn.version,
         )
         db.session.flush()
-        return [accepted, change, waiting, under_review, draft, submitted, returned, withdrawn]
+        return [
+            accepted,
+            change,
+            waiting,
+            under_review,
+            draft,
+            submitted,
+            returned,
+            refiled,
+            withdrawn,
+        ]
 
 
 def _ascii(text: str) -> str:

@@ -7,6 +7,7 @@ import re
 from datetime import date
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from app.domain import calendar
@@ -16,6 +17,7 @@ from app.files import storage
 from app.filing import operations
 from app.filing.models import Certification, CertificationKind, Notice, Subcontractor
 from app.filing.sections import SECURITY_FIELDS, SYSTEM_FIELDS
+from app.review.operations import confirmed_decision
 from tests.filing_helpers import DECLARATION, default_planned_date, rules
 from tests.review_helpers import notice_at, state_of
 
@@ -112,6 +114,10 @@ def test_a_returned_or_withdrawn_notice_is_filed_again_from_its_page(signed_in, 
     assert state_of(earlier.id) == before
     edit = signed_in.get(response.headers["Location"]).get_data(as_text=True)
     assert f"This new draft holds the answers and documents of {earlier.receipt_number}" in edit
+    if status == Status.RETURNED:  # the draft's overview keeps what the review said
+        reasons = confirmed_decision(earlier).reasons
+        assert reasons and str(escape(reasons)) in edit
+    assert f"Filed again from {earlier.receipt_number}" in edit
     # The earlier notice's page says it has been started again, so it is not done twice.
     page = signed_in.get(f"/notices/{earlier.id}").get_data(as_text=True)
     assert re.search(rf'<dt>Filed again as</dt><dd><a href="/notices/{draft_id}/edit">', page)

@@ -78,19 +78,15 @@ def show(notice_id):
 
 def show_page(notice, response_form=None):
     from ..review.forms import ResponseForm
-    from ..review.models import Decision, InformationRequest
+    from ..review.models import InformationRequest
+    from ..review.operations import confirmed_decision
 
     requests = db.session.scalars(
         select(InformationRequest)
         .where(InformationRequest.notice_id == notice.id)
         .order_by(InformationRequest.id)
     ).all()
-    decision = db.session.scalar(
-        select(Decision)
-        .where(Decision.notice_id == notice.id, Decision.verdict == "confirmed")
-        .order_by(Decision.id.desc())
-        .limit(1)
-    )
+    decision = confirmed_decision(notice)
     snapshot = _snapshot(notice)
     return render_template(
         "filing/show.html",

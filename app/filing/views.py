@@ -101,6 +101,9 @@ def _today():
 
 
 def overview_context(notice):
+    from ..review.operations import confirmed_decision
+
+    earlier = notice.refiling.earlier if notice.refiling else None
     problems = find_problems(
         notice,
         notice.organisation,
@@ -114,6 +117,9 @@ def overview_context(notice):
         "progress": progress(notice, problems),
         "problems": problems,
         "earliest_start": calendar.earliest_start_date(_today(), rules().advance_business_days),
+        # Filed again: what the review said of the notice it starts from.
+        "earlier": earlier,
+        "earlier_decision": confirmed_decision(earlier) if earlier else None,
     }
 
 

@@ -209,6 +209,16 @@ def pending_decision(notice: Notice) -> Decision | None:
     )
 
 
+def confirmed_decision(notice: Notice) -> Decision | None:
+    """The decision that ended the review (accepted or returned), once confirmed."""
+    return db.session.scalar(
+        select(Decision)
+        .where(Decision.notice_id == notice.id, Decision.verdict == "confirmed")
+        .order_by(Decision.id.desc())
+        .limit(1)
+    )
+
+
 def _checkable(action, notice, actor) -> Decision:
     if actor.role != Role.SUPERVISOR:
         raise NotPermitted(action, _l("Only a supervisor may confirm or send back."))

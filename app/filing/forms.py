@@ -246,7 +246,10 @@ class NewNoticeForm(FlaskForm):
         _l("Earlier notice this one refers to"),
         coerce=_notice_id,
         validate_choice=False,
-        description=_l("For a material change or a discontinuation: one of your accepted notices."),
+        description=_l(
+            "For a material change or a discontinuation: one of your accepted notices. The "
+            "new draft starts with its answers and documents."
+        ),
     )
 
     def __init__(self, *args, accepted=(), **kwargs):

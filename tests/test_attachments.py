@@ -4,6 +4,7 @@ client's file name is display text only; downloads are exact and private."""
 import hashlib
 import io
 import re
+import threading
 from pathlib import Path
 from urllib.parse import quote
 
@@ -12,11 +13,13 @@ from pypdf import PdfWriter
 from sqlalchemy import func, select
 from werkzeug.http import parse_options_header
 
+from app.accounts.models import User
+from app.database import write_intent
 from app.extensions import db
 from app.files import storage
 from app.filing import operations
-from app.filing.models import Attachment
-from tests.filing_helpers import attach_pdf, minimal_pdf
+from app.filing.models import Attachment, Notice
+from tests.filing_helpers import attach_pdf, distinct_pdf, minimal_pdf, rules
 
 
 def count_attachments():
@@ -177,6 +180,58 @@ def test_the_same_file_is_not_attached_twice(app, signed_in, draft):
         assert message == "This file is already attached as 構成図.pdf."
     assert count_attachments() == 1
     assert stored_keys() == before
+    assert len(files_on_disk(app)) == 1
+
+
+def test_two_uploads_of_one_file_at_once_attach_it_once(app, draft, people):
+    """Two requests at the same moment, each in its own session (two web workers): the
+    notice's row lock (PostgreSQL) or the writer lock (SQLite) puts one after the other,
+    and the second finds the first's attachment."""
+    pdf = distinct_pdf()
+    notice_id, user_id = draft.id, people.provider_a_user.id
+    db.session.remove()  # the test's own session holds nothing while the threads run
+    barrier = threading.Barrier(2, timeout=30)
+    outcomes = []
+
+    def upload_in_own_session(name):
+        with app.app_context():
+            session = db.session()
+            try:
+                notice, user = session.get(Notice, notice_id), session.get(User, user_id)
+                session.expire_on_commit = False
+                session.commit()
+                write_intent.set(True)  # as for any POST (app/database.py)
+                barrier.wait()
+                operations.add_attachment(
+                    notice,
+                    user,
+                    category="architecture",
+                    filename=name,
+                    data=pdf,
+                    storage=storage(),
+                    rules=rules(),
+                )
+                session.commit()
+                outcomes.append("attached")
+            except operations.AttachmentRefused as refused:
+                outcomes.append(refused)
+            except Exception as error:  # reported below, with the thread it came from
+                outcomes.append(error)
+            finally:
+                session.rollback()
+                db.session.remove()
+
+    threads = [
+        threading.Thread(target=upload_in_own_session, args=(name,))
+        for name in ("first.pdf", "second.pdf")
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(type(o).__name__ for o in outcomes) == ["AttachmentRefused", "str"], outcomes
+    assert count_attachments() == 1
     assert len(files_on_disk(app)) == 1
 
 

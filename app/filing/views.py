@@ -101,9 +101,6 @@ def _today():
 
 
 def overview_context(notice):
-    from ..review.operations import confirmed_decision
-
-    earlier = notice.refiling.earlier if notice.refiling else None
     problems = find_problems(
         notice,
         notice.organisation,
@@ -117,18 +114,24 @@ def overview_context(notice):
         "progress": progress(notice, problems),
         "problems": problems,
         "earliest_start": calendar.earliest_start_date(_today(), rules().advance_business_days),
-        # Filed again: what the review said of the notice it starts from.
-        "earlier": earlier,
-        "earlier_decision": confirmed_decision(earlier) if earlier else None,
     }
 
 
 @provider_required
 def edit(notice_id):
+    from ..review.operations import confirmed_decision
+
     notice = own_notice(notice_id)
     if notice.status != Status.DRAFT:
         return redirect(url_for("filing.show", notice_id=notice.id))
-    return render_template("filing/edit.html", **overview_context(notice))
+    # Filed again: the notice it starts from, and what the review said of it.
+    earlier = notice.refiling.earlier if notice.refiling else None
+    return render_template(
+        "filing/edit.html",
+        earlier=earlier,
+        earlier_decision=confirmed_decision(earlier) if earlier else None,
+        **overview_context(notice),
+    )
 
 
 @provider_required

@@ -3,12 +3,12 @@ a notice filed again from what was returned or withdrawn), and what was filed ag
 
 import copy
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from ..domain.workflow import Status
 from ..extensions import db
 from ..files import discard_unless_committed
-from .models import Attachment, Certification, Notice, NoticeClient, Refiling, Subcontractor
+from .models import Attachment, Notice, Refiling
 from .sections import SECURITY_FIELDS, SYSTEM_FIELDS
 
 
@@ -19,24 +19,9 @@ def copy_answers(notice: Notice, earlier: Notice, user, storage) -> None:
     planned date and the declaration, which a filing states afresh."""
     for name in SYSTEM_FIELDS + SECURITY_FIELDS:
         setattr(notice, name, copy.deepcopy(getattr(earlier, name)))
-    notice.clients = [
-        NoticeClient(registration_number=c.registration_number, name=c.name, name_en=c.name_en)
-        for c in earlier.clients
-    ]
-    notice.subcontractors = [
-        Subcontractor(name=s.name, country=s.country, function=s.function)
-        for s in earlier.subcontractors
-    ]
-    notice.certifications = [
-        Certification(
-            kind=c.kind,
-            reference=c.reference,
-            issuer=c.issuer,
-            valid_from=c.valid_from,
-            valid_until=c.valid_until,
-        )
-        for c in earlier.certifications
-    ]
+    notice.clients = _copies(earlier.clients)
+    notice.subcontractors = _copies(earlier.subcontractors)
+    notice.certifications = _copies(earlier.certifications)
     for document in earlier.attachments:
         stored = storage.put(storage.get(document.storage_key))
         discard_unless_committed(storage, stored.key)
@@ -51,6 +36,25 @@ def copy_answers(notice: Notice, earlier: Notice, user, storage) -> None:
                 uploaded_by_id=user.id,
             )
         )
+
+
+# What ties a row of a notice's list to its place, not what the provider wrote.
+_PLACE = frozenset({"id", "notice_id"})
+
+
+def _copies(rows) -> list:
+    """New rows holding what ``rows`` (clients, subcontractors, certifications) hold: every
+    column but the row's id and its notice, so that a column added later is copied too."""
+    return [
+        type(row)(
+            **{
+                column.key: getattr(row, column.key)
+                for column in inspect(type(row)).column_attrs
+                if column.key not in _PLACE
+            }
+        )
+        for row in rows
+    ]
 
 
 def filed_again_as(earlier: Notice, *, drafts: bool) -> list[Notice]:

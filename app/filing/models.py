@@ -166,7 +166,7 @@ class Notice(db.Model):
         back_populates="notice", cascade="all, delete-orphan", order_by="Attachment.id"
     )
     refiling: Mapped["Refiling | None"] = relationship(
-        foreign_keys="Refiling.notice_id", viewonly=True
+        foreign_keys="Refiling.notice_id", cascade="all, delete-orphan", passive_deletes=True
     )
     versions: Mapped[list["NoticeVersion"]] = relationship(
         back_populates="notice", cascade="all, delete-orphan", order_by="NoticeVersion.number"

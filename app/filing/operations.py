@@ -133,8 +133,7 @@ def file_again(earlier: Notice, user, *, storage=None) -> Notice:
     notice_type = NoticeType(earlier.notice_type) if refers_to_id else NoticeType.NEW
     notice = _new_draft(user, notice_type, refers_to_id)
     copy_answers(notice, earlier, user, storage or files.storage())
-    db.session.flush()
-    db.session.add(Refiling(notice_id=notice.id, earlier_id=earlier.id))
+    notice.refiling = Refiling(earlier=earlier)
     db.session.flush()
     return notice
 

@@ -52,7 +52,7 @@ def file_size(size: int) -> str:
 def listed(items) -> str:
     """Items joined as the page's language lists them; the same as JavaScript's
     ``Intl.ListFormat`` (static/js/choice-filter.js), which redraws such lists."""
-    return format_list([str(item) for item in items], locale=get_locale() or "ja")
+    return format_list([str(item) for item in items], locale=_page_language())
 
 
 def from_iso(value):
@@ -113,4 +113,4 @@ def init_app(app):
 
     @app.context_processor
     def _language():
-        return {"current_language": str(get_locale() or "ja")}
+        return {"current_language": _page_language()}

@@ -15,9 +15,20 @@ from .domain.text import search_key
 from .models import MAX_ROW_ID
 
 
+# Room for the longest sort value (a 200-character name, up to four UTF-8 bytes a
+# character, in base64) and its id; anything longer is not one of ours.
+MAX_CURSOR_LENGTH = 2048
+
+
 def encode_cursor(value, row_id: int) -> str:
-    raw = json.dumps([value.isoformat() if hasattr(value, "isoformat") else value, row_id])
+    value = value.isoformat() if hasattr(value, "isoformat") else value
+    raw = json.dumps([value, row_id], ensure_ascii=False)
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def cursor_arg(args) -> str:
+    """The ``after`` parameter of a list's URL, bounded before it is decoded."""
+    return (args.get("after") or "")[:MAX_CURSOR_LENGTH]
 
 
 def decode_cursor(cursor: str, parse) -> tuple | None:

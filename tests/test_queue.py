@@ -442,6 +442,27 @@ def test_paging_visits_every_notice_exactly_once_in_order(app, reviewer, sortabl
     assert pages == 5  # 23 notices, 5 a page
 
 
+def test_paging_by_provider_reaches_every_notice_when_names_are_as_long_as_allowed(
+    app, reviewer, people
+):
+    """A cursor carries the last row's provider name: one of 200 characters, some of them
+    outside the BMP, must still fit, or every "next page" would start the list again."""
+    names = [(("𠮷" if letter == "A" else "ボ") * 199 + letter) for letter in "CAB"]
+    orgs = [make_organisation(name_ja=name, name_en=f"Long {i}") for i, name in enumerate(names)]
+    users = [make_user(Role.PROVIDER_USER, org) for org in orgs]
+    made = [
+        filed_notice(orgs[i % 3], users[i % 3], system_name=f"Long name {i}") for i in range(7)
+    ]
+    db.session.commit()
+    assert {len(org.name_ja) for org in orgs} == {200}
+    app.config["PAGE_SIZE"] = 2
+
+    seen, pages = walk(reviewer, status="all", sort="provider")
+
+    assert seen == expected_order(made, "provider")
+    assert pages == 4
+
+
 def test_paging_keeps_the_filters(app, reviewer, sortable):
     app.config["PAGE_SIZE"] = 2
     expected = [

@@ -11,7 +11,7 @@ from sqlalchemy.orm import load_only
 from ..domain.workflow import ProviderStatus, Status, provider_status, statuses_shown_as
 from ..extensions import db
 from ..forms import search_text
-from ..paging import decode_cursor, page_of, text_matches
+from ..paging import cursor_arg, decode_cursor, page_of, text_matches
 from ..review.models import InformationRequest
 from .models import Notice
 
@@ -61,7 +61,7 @@ class DashboardFilters:
         return cls(
             status=status if status in FACES else "",
             q=search_text(args.get("q")),
-            after=(args.get("after") or "")[:200],
+            after=cursor_arg(args),
         )
 
     def args(self, **changes) -> dict:

@@ -5,6 +5,7 @@ import json
 from flask import Response, current_app, render_template, request, stream_with_context
 
 from ..forms import search_text
+from ..paging import cursor_arg
 from . import register as public_register
 
 
@@ -14,7 +15,7 @@ def _q() -> str:
 
 def register():
     entries, next_cursor = public_register.page(
-        _q(), (request.args.get("after") or "")[:200], current_app.config["PAGE_SIZE"]
+        _q(), cursor_arg(request.args), current_app.config["PAGE_SIZE"]
     )
     return render_template(
         "public/register.html",
@@ -46,7 +47,7 @@ def register_csv():
 
     return Response(
         stream_with_context(rows()),
-        mimetype="text/csv; charset=utf-8",
+        content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": "attachment; filename=register.csv"},
     )
 

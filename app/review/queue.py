@@ -12,7 +12,7 @@ from ..domain.workflow import CLOCK_RUNNING, OPEN, Status
 from ..extensions import db
 from ..filing.models import Notice, NoticeType
 from ..forms import search_text
-from ..paging import decode_cursor, page_of, text_matches
+from ..paging import cursor_arg, decode_cursor, page_of, text_matches
 from .models import NoticeStatusCount
 
 # PostgreSQL only, made by migration c4d5e6f7a8b9 (the models cannot declare them).
@@ -65,7 +65,7 @@ class QueueFilters:
             due_within=due if due is not None and 0 <= due <= 365 else None,
             q=search_text(args.get("q")),
             sort=args.get("sort") if args.get("sort") in SORTS else "deadline",
-            after=(args.get("after") or "")[:200],
+            after=cursor_arg(args),
         )
 
     def args(self, **changes) -> dict:

@@ -506,6 +506,11 @@ def test_deleting_a_submitted_notice_is_refused(signed_in, draft, people):
     response = signed_in.post(f"/notices/{draft.id}/delete")
 
     assert response.status_code == 409
+    # A page that says why, in the site's layout, with the way back: not a bare redirect.
+    page = response.get_data(as_text=True)
+    assert "This action could not be carried out" in page
+    assert "This notice has been submitted and can no longer be edited." in page
+    assert f'href="/notices/{draft.id}"' in page
     assert notice_state(draft.id) == before
     assert storage().exists(key)
 

@@ -111,8 +111,7 @@ def delete(notice_id):
     try:
         keys = operations.delete_draft(notice)
     except TransitionRefused as refused:
-        flash(refusal(refused), "error")
-        return redirect(url_for("filing.show", notice_id=notice.id)), 409
+        return render_template("core/refused.html", notice=notice, reason=refusal(refused)), 409
     db.session.commit()
     for key in keys:
         storage().delete(key)

@@ -14,7 +14,6 @@ from sqlalchemy import or_
 from .domain.text import search_key
 from .models import MAX_ROW_ID
 
-
 # Room for the longest sort value (a 200-character name, up to four UTF-8 bytes a
 # character, in base64) and its id; anything longer is not one of ours.
 MAX_CURSOR_LENGTH = 2048

@@ -378,6 +378,41 @@ def test_the_notice_section_refuses_a_reference_to_another_organisations_notice(
     assert row(change.id) == before
 
 
+def test_a_change_turned_into_a_new_service_drops_its_reference(signed_in, people):
+    own = accepted_notice(people.provider_a_user)
+    change = operations.create_draft(people.provider_a_user, "change", own.id)
+    db.session.commit()
+
+    response = signed_in.post(
+        f"/notices/{change.id}/edit/notice",
+        data={"notice_type": "new", "refers_to_id": str(own.id), "planned_date": ""},
+    )
+
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (change.notice_type, change.refers_to_id) == ("new", None)
+
+
+def test_submission_refuses_a_new_service_that_refers_to_an_earlier_notice(app, people):
+    user = people.provider_a_user
+    own = accepted_notice(user)
+    draft = complete_draft(user)
+    db.session.commit()
+    # Forced past the forms, as rows saved before the rule was would be.
+    db.session.execute(update(Notice).where(Notice.id == draft.id).values(refers_to_id=own.id))
+    db.session.commit()
+
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        with pytest.raises(operations.SubmissionIncomplete) as refused:
+            operations.submit_notice(draft, user, now=MONDAY_NOON_JST, rules=rules())
+        db.session.rollback()
+        messages = [(p.field, str(p.message)) for p in refused.value.problems]
+
+    assert messages == [
+        ("refers_to_id", "A new service does not refer to an earlier notice: choose “None”.")
+    ]
+
+
 def test_submission_refuses_a_reference_that_is_not_an_own_accepted_notice(app, people):
     user = people.provider_a_user
     own = accepted_notice(user)

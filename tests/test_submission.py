@@ -87,6 +87,21 @@ SECTION_POSTS = {
 }
 
 
+@pytest.mark.parametrize(
+    "key, goes_to",
+    [("notice", "/edit/system"), ("security", "/edit/attachments"), ("declaration", "/submit")],
+)
+def test_save_and_continue_leads_to_the_next_section_and_after_the_last_to_the_check(
+    signed_in, draft, key, goes_to
+):
+    response = signed_in.post(
+        f"/notices/{draft.id}/edit/{key}", data={**SECTION_POSTS[key], "save_next": "1"}
+    )
+
+    assert response.status_code == 302
+    assert response.location.endswith(f"/notices/{draft.id}{goes_to}")
+
+
 @pytest.mark.parametrize("key", sorted(SECTION_POSTS))
 def test_a_submitted_notice_cannot_be_edited_through_its_sections(signed_in, draft, people, key):
     submit(draft, people.provider_a_user, MONDAY_NOON_JST)

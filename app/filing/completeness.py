@@ -127,6 +127,12 @@ def _notice(check, notice, today, advance_business_days, accepted_ids):
                 "refers_to_id",
                 _l("Choose one of your organisation's accepted notices."),
             )
+    elif notice.refers_to_id is not None:
+        check.add(
+            "notice",
+            "refers_to_id",
+            _l("A new service does not refer to an earlier notice: choose “None”."),
+        )
     if notice.planned_date is None:
         check.add("notice", "planned_date")
     else:

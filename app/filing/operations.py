@@ -153,8 +153,11 @@ def _new_draft(user, notice_type: NoticeType, refers_to_id: int | None) -> Notic
 
 
 def save_section(notice: Notice, data: dict) -> None:
-    """Save whatever the form holds, partial answers included."""
+    """Save whatever the form holds, partial answers included. A new service refers to
+    no earlier notice, whatever the form says."""
     _require_draft(notice)
+    if data.get("notice_type") == NoticeType.NEW:
+        data = {**data, "refers_to_id": None}
     for name, value in data.items():
         setattr(notice, name, value)
     notice.updated_at = calendar.utcnow()

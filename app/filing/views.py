@@ -155,8 +155,7 @@ def section(notice_id, key):
             if request.headers.get("X-Autosave"):
                 return {"saved": True, "saved_at": saved_at}
             flash(_("Saved at %(time)s.", time=saved_at), "success")
-            target = _next_section(key) if "save_next" in request.form else key
-            return redirect(url_for("filing.section", notice_id=notice.id, key=target))
+            return redirect(_after_saving(notice, key, "save_next" in request.form))
         if request.headers.get("X-Autosave"):
             return {"saved": False, "errors": form.errors}, 422
         status = 422
@@ -186,10 +185,16 @@ def _section_fields(form):
     return [name for name in form.data if name not in ("csrf_token",)]
 
 
-def _next_section(key):
+def _after_saving(notice, key, go_on: bool) -> str:
+    """Where a saved section leads: the same page, the next section, or after the last one
+    the page that checks the whole notice and submits it."""
     keys = [s.key for s in SECTIONS]
     index = keys.index(key)
-    return keys[index + 1] if index + 1 < len(keys) else key
+    if not go_on:
+        return url_for("filing.section", notice_id=notice.id, key=key)
+    if index + 1 < len(keys):
+        return url_for("filing.section", notice_id=notice.id, key=keys[index + 1])
+    return url_for("filing.submit", notice_id=notice.id)
 
 
 def _refers_to_choices(form, notice):

@@ -24,7 +24,13 @@ from app.filing.models import (
     ReceiptCounter,
 )
 from app.history.models import NoticeEvent
-from tests.filing_helpers import attach_pdf, complete_draft, minimal_pdf, rules
+from tests.filing_helpers import (
+    accepted_notice,
+    attach_pdf,
+    complete_draft,
+    minimal_pdf,
+    rules,
+)
 
 # Monday 1 June 2026, an ordinary business day in Japan.
 MONDAY_NOON_JST = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)
@@ -75,6 +81,65 @@ def test_submitting_twice_files_the_notice_once(signed_in, draft):
     receipt = signed_in.get(again.location)
     assert receipt.status_code == 200
     assert number in receipt.get_data(as_text=True)
+
+
+# --- reading the notice back before submitting ----------------------------------------
+
+
+def test_the_check_page_reads_back_every_section_as_it_will_be_filed(signed_in, draft):
+    page = signed_in.get(f"/notices/{draft.id}/submit").get_data(as_text=True)
+
+    submit_at = page.index("Submit the notice")
+    for shown in (
+        draft.organisation.name_ja,  # the provider section, from the profile
+        draft.system_name,
+        draft.clients[0].name,
+        draft.attachments[0].sha256,
+        draft.declarant_name,
+    ):
+        assert 0 < page.index(shown) < submit_at, shown
+    assert draft.receipt_number is None  # reading it back files nothing
+
+
+def test_the_check_page_of_a_change_shows_what_differs_from_the_referred_notice(signed_in, people):
+    earlier = accepted_notice(people.provider_a_user, now=MONDAY_NOON_JST)
+    change = complete_draft(
+        people.provider_a_user,
+        notice_type="change",
+        refers_to_id=earlier.id,
+        system_version="9.9",
+    )
+    db.session.commit()
+
+    page = signed_in.get(f"/notices/{change.id}/submit").get_data(as_text=True)
+
+    assert f"What differs from {earlier.receipt_number}, the notice this one refers to" in page
+    assert "<ins>9.9</ins>" in page
+
+
+def test_the_check_page_of_an_incomplete_draft_lists_problems_not_a_copy(signed_in, people):
+    notice = operations.create_draft(people.provider_a_user)
+    db.session.commit()
+
+    page = signed_in.get(f"/notices/{notice.id}/submit").get_data(as_text=True)
+
+    assert "The notice cannot be submitted yet" in page
+    assert "Submit the notice" not in page
+    assert 'id="snap-system"' not in page
+
+
+def test_the_filed_notice_page_links_each_document_to_its_download(signed_in, draft, people):
+    operations.submit_notice(draft, people.provider_a_user, now=MONDAY_NOON_JST, rules=rules())
+    db.session.commit()
+    attachment = draft.attachments[0]
+
+    page = signed_in.get(f"/notices/{draft.id}").get_data(as_text=True)
+
+    link = f"/notices/{draft.id}/attachments/{attachment.id}"
+    assert f'<a href="{link}">{attachment.display_name}</a>' in page
+    download = signed_in.get(link)
+    assert download.status_code == 200
+    assert hashlib.sha256(download.get_data()).hexdigest() == attachment.sha256
 
 
 NOT_EDITABLE = "This notice has been submitted and can no longer be edited."

@@ -20,7 +20,6 @@ def _pick(obj, names):
 
 
 def build_snapshot(notice, organisation, *, version: int) -> dict:
-    refers_to = notice.refers_to
     return {
         "schema": SNAPSHOT_SCHEMA,
         "filing": {
@@ -28,6 +27,15 @@ def build_snapshot(notice, organisation, *, version: int) -> dict:
             "received_at": to_jst(notice.submitted_at).isoformat(),
             "version": version,
         },
+        **answers(notice, organisation),
+    }
+
+
+def answers(notice, organisation) -> dict:
+    """The particulars as they would be filed now: the snapshot without its filing
+    details, so that a draft can be read back as it will be filed."""
+    refers_to = notice.refers_to
+    return {
         "provider": _pick(organisation, PROVIDER_FIELDS),
         "notice": {
             "notice_type": _value(notice.notice_type),

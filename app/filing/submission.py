@@ -18,6 +18,7 @@ from ..labels import refusal
 from . import changes, forms, operations
 from .access import own_notice
 from .copying import filed_again_as
+from .snapshot import answers
 from .transitions import StaleNotice
 from .views import overview_context, rules
 
@@ -43,6 +44,10 @@ def submit(notice_id):
             db.session.commit()
             return redirect(url_for("filing.receipt", notice_id=notice.id), code=303)
     context = overview_context(notice)
+    if not context["problems"]:
+        # What will be filed, read back before the declaration is made true by submitting.
+        context["snapshot"] = answers(notice, notice.organisation)
+        context["comparisons"] = changes.comparisons(notice, context["snapshot"])
     status = 422 if request.method == "POST" else 200
     return render_template("filing/submit.html", form=form, **context), status
 
@@ -99,6 +104,10 @@ def show_page(notice, response_form=None):
         response_form=response_form or ResponseForm(version=notice.version),
         requests=requests,
         decision=decision,
+        attachment_links={
+            a.sha256: url_for("filing.download_attachment", notice_id=notice.id, attachment_id=a.id)
+            for a in notice.attachments
+        },
         acknowledgements=acknowledgements.for_notice(notice),
         comparisons=changes.comparisons(notice, snapshot),
         filed_again_as=filed_again_as(notice, drafts=True),

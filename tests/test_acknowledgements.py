@@ -148,6 +148,51 @@ def test_anyone_verifies_by_number_and_code(client, filed):
     assert receipt.sha256 in typed.get_data(as_text=True)
 
 
+def verified_page(client, acknowledgement) -> str:
+    page = client.get(
+        "/verify",
+        query_string={
+            "number": acknowledgement.receipt_number,
+            "code": acknowledgement.verification_code,
+        },
+        headers={"Accept-Language": "en"},
+    ).get_data(as_text=True)
+    return _result(re.sub(r"<[^>]+>", " ", page))
+
+
+@pytest.mark.parametrize(("outcome", "shown"), [("accept", "Accepted"), ("return", "Returned")])
+def test_checking_a_decision_notice_states_its_outcome(client, people, filed, outcome, shown):
+    """A returned notice edited to read 'accepted' would otherwise pass the number-and-code
+    check: the page states the outcome the registry recorded."""
+    take(filed, people.reviewer)
+    propose(filed, people.reviewer, outcome=outcome)
+    confirm(filed, people.supervisor)
+    db.session.commit()
+    (decision,) = issued(filed, DocumentKind.DECISION)
+    (receipt,) = issued(filed, DocumentKind.RECEIPT)
+
+    assert f" Decision {shown} " in verified_page(client, decision)
+    receipt_page = verified_page(client, receipt)
+    assert " Decision " not in receipt_page
+    assert f" Status of the notice today {shown} " in receipt_page
+
+
+def test_checking_the_receipt_of_a_withdrawn_notice_says_it_was_withdrawn(client, people, filed):
+    from app.filing import operations as filing_ops
+
+    (receipt,) = issued(filed)
+    assert " Status of the notice today Received " in verified_page(client, receipt)
+
+    filing_ops.withdraw_notice(
+        filed, people.provider_a_user, reason="Plans changed.", expected_version=filed.version
+    )
+    db.session.commit()
+
+    page = verified_page(client, receipt)
+    assert "Genuine: this document was issued by the registry." in page
+    assert " Status of the notice today Withdrawn " in page
+
+
 def test_a_wrong_code_and_an_unknown_number_get_the_same_answer(client, filed):
     (receipt,) = issued(filed)
     wrong_code = client.get(

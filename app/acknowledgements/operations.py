@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from .. import labels
 from ..domain import calendar
+from ..domain.workflow import Status, provider_status
 from ..extensions import db
 from ..filing.models import Notice, NoticeVersion
 from .codes import new_verification_code
@@ -136,24 +137,41 @@ class Verified:
     acknowledgement: Acknowledgement
     provider: dict
     system: dict
+    # The notice's status today, as providers see it ("received", …, "withdrawn"): a
+    # receipt stays genuine after its notice is withdrawn, and whoever checks it should
+    # know. A decision is final, so for a decision notice this is also its outcome.
+    status_today: str
+
+    @property
+    def outcome(self) -> str | None:
+        """``accepted`` or ``returned`` for a decision notice; None for other documents."""
+        if self.acknowledgement.kind != DocumentKind.DECISION:
+            return None
+        return self.status_today
 
 
 def _verified(*conditions) -> Verified | None:
-    """The acknowledgement meeting ``conditions`` and its version's snapshot, in one
-    statement."""
+    """The acknowledgement meeting ``conditions``, its version's snapshot and its notice's
+    status, in one statement."""
     row = db.session.execute(
-        select(Acknowledgement, NoticeVersion.snapshot)
+        select(Acknowledgement, NoticeVersion.snapshot, Notice.status)
         .join(
             NoticeVersion,
             (NoticeVersion.notice_id == Acknowledgement.notice_id)
             & (NoticeVersion.number == Acknowledgement.notice_version),
         )
+        .join(Notice, Notice.id == Acknowledgement.notice_id)
         .where(*conditions)
     ).first()
     if row is None:
         return None
     snapshot = json.loads(row.snapshot)
-    return Verified(row.Acknowledgement, filed_provider(snapshot), filed_system(snapshot))
+    return Verified(
+        row.Acknowledgement,
+        filed_provider(snapshot),
+        filed_system(snapshot),
+        provider_status(Status(row.status)).value,
+    )
 
 
 def find(receipt_number: str, code: str) -> Verified | None:

@@ -529,6 +529,19 @@ def test_withdrawing_needs_a_reason_and_records_it(signed_in, draft, people):
     page = signed_in.get(f"/notices/{draft.id}").get_data(as_text=True)
     assert reason in page
     assert "Withdrawn" in page
+    assert "Review deadline" not in page  # closed: no deadline left to meet
+
+
+def test_the_withdraw_forms_ask_before_they_are_sent(signed_in, draft, people):
+    submit(draft, people.provider_a_user, MONDAY_NOON_JST)
+    question = (
+        f'data-confirm="Withdraw {draft.receipt_number}? This cannot be undone: the review '
+        'stops, and to go on you would have to file the notice again."'
+    )
+
+    for url in (f"/notices/{draft.id}", f"/notices/{draft.id}/withdraw"):
+        page = signed_in.get(url).get_data(as_text=True)
+        assert page.count(question) == 1, url
 
 
 def test_a_withdrawn_notice_cannot_be_withdrawn_again(signed_in, draft, people):

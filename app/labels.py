@@ -99,6 +99,21 @@ ACTION = {
     "note": _l("Internal note"),
 }
 
+# What each action does, as the subject of a refusal ("… is not possible while …"): the
+# history's past-tense names above would read as if it had happened.
+ACTION_TO_DO = {
+    "submit": _l("Submitting"),
+    "delete": _l("Deleting the draft"),
+    "take": _l("Taking the notice for review"),
+    "assign": _l("Assigning a handler"),
+    "request_information": _l("Requesting information"),
+    "respond": _l("Responding to the information request"),
+    "propose_decision": _l("Proposing a decision"),
+    "confirm_decision": _l("Confirming the decision"),
+    "send_back": _l("Sending the proposal back"),
+    "withdraw": _l("Withdrawing"),
+}
+
 DOCUMENT_KIND = {
     "receipt": _l("Receipt"),
     "decision": _l("Decision notice"),
@@ -177,8 +192,8 @@ def refusal(refused) -> str:
     if refused.reason is not None:
         return str(refused.reason)
     return gettext(
-        "“%(action)s” is not possible while the notice is “%(status)s”.",
-        action=ACTION.get(str(refused.action), str(refused.action)),
+        "%(action)s is not possible while the notice is “%(status)s”.",
+        action=ACTION_TO_DO.get(str(refused.action), str(refused.action)),
         status=STATUS.get(str(refused.status), str(refused.status)),
     )
 

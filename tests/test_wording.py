@@ -124,3 +124,27 @@ def test_japanese_names_on_english_pages_are_marked_as_japanese(client, auth, pe
         japanese = page(path, "ja")
         assert '<html lang="ja">' in japanese
         assert name_ja in japanese and f'<span lang="ja">{name_ja}</span>' not in japanese
+
+
+def test_every_action_has_a_name_for_refusals_that_is_not_its_history_entry():
+    from app.domain.workflow import Action
+    from app.labels import ACTION, ACTION_TO_DO
+
+    assert set(ACTION_TO_DO) == {action.value for action in Action}
+    for action, doing in ACTION_TO_DO.items():
+        assert str(doing) != str(ACTION.get(action, "")), action
+
+
+def test_a_stale_form_of_ones_own_does_not_blame_someone_else(client, auth, people):
+    notice = notice_at(Status.SUBMITTED, people)
+    db.session.commit()
+    auth.login(client, people.reviewer)
+    url, version = f"/review/notices/{notice.id}/take", notice.version
+    assert client.post(url, data={"version": version}).status_code == 303
+
+    again = client.post(url, data={"version": version}, headers=EN)
+
+    page = again.get_data(as_text=True)
+    assert again.status_code == 409
+    assert "by your own action" in page
+    assert "someone else" not in page

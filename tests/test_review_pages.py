@@ -378,7 +378,7 @@ REFUSALS = {
         "take",
         {},
         409,
-        "“Taken for review” is not possible while the notice is “Accepted”.",
+        "Taking the notice for review is not possible while the notice is “Accepted”.",
     ),
     "request-submitted": (
         Status.SUBMITTED,
@@ -386,7 +386,7 @@ REFUSALS = {
         "request-information",
         {"comment": "More.", "reply_by": "2099-01-05"},
         409,
-        "“Information requested” is not possible while the notice is “Submitted”.",
+        "Requesting information is not possible while the notice is “Submitted”.",
     ),
     "request-not-handler": (
         Status.SUBMITTED,
@@ -426,7 +426,7 @@ REFUSALS = {
         "propose-decision",
         {"outcome": "accept", "reasons": "Fine."},
         409,
-        "“Decision proposed” is not possible while the notice is “Withdrawn”.",
+        "Proposing a decision is not possible while the notice is “Withdrawn”.",
     ),
 }
 

@@ -255,3 +255,16 @@ def test_reply_by_dates_cost_no_statement_per_notice(signed_in, people):
 
     assert one.count("Reply by") == 1 and twenty_one.count("Reply by") == 21
     assert len(many) == len(few) == DASHBOARD_STATEMENTS[BACKEND], "\n\n".join(many)
+
+
+def test_each_drafts_controls_say_which_draft_they_act_on(signed_in, people):
+    for name in ("Alpha Custody", "Beta Signing"):
+        complete_draft(people.provider_a_user, system_name=name)
+    db.session.commit()
+
+    page = signed_in.get("/notices/?status=draft").get_data(as_text=True)
+
+    for name in ("Alpha Custody", "Beta Signing"):
+        hidden = f'<span class="visually-hidden"> {name}</span>'
+        assert f"Continue the draft{hidden}</a>" in page
+        assert re.search(rf"Delete draft{re.escape(hidden)}\s*</button>", page), name

@@ -72,8 +72,11 @@ class Person:
     def field(self, label, scope=None) -> Locator:
         return (scope or self.page).get_by_label(self._(label), exact=True)
 
-    def button(self, label, scope=None) -> Locator:
-        return (scope or self.page).get_by_role("button", name=self._(label), exact=True)
+    def button(self, label, scope=None, *, about=None) -> Locator:
+        """The button named ``label``; ``about``: the thing it acts on, which the button
+        names too for screen readers ("Delete draft KeyVault")."""
+        name = f"{self._(label)} {about}" if about else self._(label)
+        return (scope or self.page).get_by_role("button", name=name, exact=True)
 
     def link(self, label, scope=None) -> Locator:
         return (scope or self.page).get_by_role("link", name=self._(label), exact=True)
@@ -253,7 +256,9 @@ class Dashboard:
 
     def continue_the_draft(self):
         p = self.person
-        p.follow(p.link("Continue the draft").first)
+        # Each draft's link also names its draft (for screen readers): match the start.
+        continue_link = p.page.get_by_role("link", name=p._("Continue the draft"), exact=False)
+        p.follow(continue_link.first)
         return NoticeForm(p)
 
     def row(self, text) -> Locator:

@@ -17,7 +17,9 @@ def test_deleting_a_draft_asks_first_and_keeps_it_when_declined(open_context, au
     provider.field("System name").fill("KeyVault Confirm")
     provider.follow(provider.button("Save and continue"))
     dashboard = Dashboard(provider).open()
-    delete = provider.button("Delete draft", dashboard.row("KeyVault Confirm"))
+    delete = provider.button(
+        "Delete draft", dashboard.row("KeyVault Confirm"), about="KeyVault Confirm"
+    )
     asked = []
 
     def decline(dialog):
@@ -32,7 +34,9 @@ def test_deleting_a_draft_asks_first_and_keeps_it_when_declined(open_context, au
     expect(dashboard.row("KeyVault Confirm")).to_have_count(1)
 
     provider.page.once("dialog", lambda dialog: dialog.accept())
-    provider.follow(provider.button("Delete draft", dashboard.row("KeyVault Confirm")))
+    provider.follow(
+        provider.button("Delete draft", dashboard.row("KeyVault Confirm"), about="KeyVault Confirm")
+    )
 
     expect(provider.flash()).to_contain_text("The draft is deleted.")
     expect(dashboard.row("KeyVault Confirm")).to_have_count(0)

@@ -1,11 +1,15 @@
 """Fields and helpers shared by every feature's forms."""
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField as _DateField
 from wtforms import IntegerField as _IntegerField
 from wtforms import SelectMultipleField, widgets
 from wtforms.fields import SelectChoice
 from wtforms.validators import Length, NumberRange
+
+from .domain.text import normalise_width
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -29,6 +33,10 @@ def limit(maximum: int, minimum: int = -1) -> Length:
     return Length(max=maximum, message=_l("Enter at most %(max)d characters."))
 
 
+_DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
+NO_SUCH_DATE = _l("There is no such date: check the month and the day.")
+
+
 class DateField(_DateField):
     """A date field whose parse error is in our catalogs."""
 
@@ -36,6 +44,9 @@ class DateField(_DateField):
         try:
             super().process_formdata(valuelist)
         except ValueError as error:
+            if valuelist and _DATE_SHAPE.fullmatch(normalise_width(valuelist[0]).strip()):
+                # Written as asked, but the calendar has no such day (30 February).
+                raise ValueError(NO_SUCH_DATE) from error
             raise ValueError(_l("Enter a date as YYYY-MM-DD.")) from error
 
 

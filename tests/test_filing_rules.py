@@ -256,10 +256,21 @@ def test_the_submit_page_names_the_earliest_date_and_accepts_it(app, signed_in, 
 
 
 def test_more_signatures_than_key_holders_is_refused(signed_in, draft):
-    signed_in.post(
+    before = row(draft.id)
+    saved = signed_in.post(
         f"/notices/{draft.id}/edit/security",
         data=security_form(signing_threshold_m="3", signing_threshold_n="2"),
     )
+    assert saved.status_code == 422
+    assert field_error(text(saved), "signing_threshold_m") == THRESHOLD
+    assert row(draft.id) == before
+    # Forced past the form, as a row saved before the form checked it would be.
+    db.session.execute(
+        update(Notice)
+        .where(Notice.id == draft.id)
+        .values(signing_threshold_m=3, signing_threshold_n=2)
+    )
+    db.session.commit()
 
     page = text(signed_in.get(f"/notices/{draft.id}/submit"))
 
@@ -268,6 +279,31 @@ def test_more_signatures_than_key_holders_is_refused(signed_in, draft):
     assert signed_in.post(f"/notices/{draft.id}/submit", data={}).status_code == 422
     db.session.expire_all()
     assert draft.status == Status.DRAFT
+
+
+def test_submission_refuses_a_far_planned_date_and_a_future_penetration_test(app, people):
+    user = people.provider_a_user
+    draft = complete_draft(user)
+    db.session.commit()
+    today = calendar.to_jst(MONDAY_NOON_JST).date()
+    # Forced past the forms, as rows saved before the forms checked them would be.
+    db.session.execute(
+        update(Notice)
+        .where(Notice.id == draft.id)
+        .values(planned_date=date(2199, 12, 31), pentest_date=today + timedelta(days=1))
+    )
+    db.session.commit()
+
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        with pytest.raises(operations.SubmissionIncomplete) as refused:
+            operations.submit_notice(draft, user, now=MONDAY_NOON_JST, rules=rules())
+        db.session.rollback()
+        messages = [(p.field, str(p.message)) for p in refused.value.problems]
+
+    assert messages == [
+        ("planned_date", "Enter a date within 5 years from today."),
+        ("pentest_date", PENTEST_LATER),
+    ]
 
 
 def test_as_many_signatures_as_key_holders_is_accepted(signed_in, draft):
@@ -551,6 +587,10 @@ def test_group_entries_over_the_limit_are_refused(
 
 # --- formats -------------------------------------------------------------------------------
 
+NO_SUCH_DATE = "There is no such date: check the month and the day."
+PENTEST_LATER = "The last penetration test cannot be later than today."
+THRESHOLD = "The signatures required cannot exceed the number of key holders."
+
 BAD_FORMATS = [
     ("security", "hot_wallet_percent", "abc", "Enter a whole number."),
     ("security", "hot_wallet_percent", "1.5", "Enter a whole number."),
@@ -560,10 +600,14 @@ BAD_FORMATS = [
     ("security", "rto_minutes", "1h", "Enter a whole number."),
     ("security", "incident_fsa_hours", "721", "Enter a number from 0 to 720."),
     ("security", "pentest_date", "2026/06/01", "Enter a date as YYYY-MM-DD."),
-    ("security", "pentest_date", "2026-02-30", "Enter a date as YYYY-MM-DD."),
+    ("security", "pentest_date", "2026-02-30", NO_SUCH_DATE),
     ("security", "pentest_date", "yesterday", "Enter a date as YYYY-MM-DD."),
     ("notice", "planned_date", "01-03-2027", "Enter a date as YYYY-MM-DD."),
-    ("notice", "planned_date", "2027-13-01", "Enter a date as YYYY-MM-DD."),
+    ("notice", "planned_date", "2027-13-01", NO_SUCH_DATE),
+    # Well-formed, but not true: refused as the section is saved, not only on submission.
+    ("notice", "planned_date", "2199-12-31", "Enter a date within 5 years from today."),
+    ("security", "pentest_date", "2199-01-01", PENTEST_LATER),
+    ("security", "signing_threshold_m", "5", THRESHOLD),
 ]
 
 

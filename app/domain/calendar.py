@@ -53,6 +53,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def jst_today() -> date:
+    """Today's date in Japan (through :func:`utcnow`, so tests that move the clock move it)."""
+    return to_jst(utcnow()).date()
+
+
 @lru_cache(maxsize=64)
 def _holidays_for_year(year: int) -> frozenset[date]:
     """Japanese national holidays of ``year``.

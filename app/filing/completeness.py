@@ -8,6 +8,14 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import Organisation, OrganisationKind
 from ..domain import calendar
+from ..domain.plausibility import (
+    PENTEST_IN_FUTURE,
+    THRESHOLD_EXCEEDS,
+    pentest_in_future,
+    planned_too_far,
+    planned_too_far_message,
+    threshold_exceeds,
+)
 from . import forms
 from .models import Notice, NoticeType
 from .sections import BY_KEY, SECTIONS, SECURITY_FIELDS
@@ -83,7 +91,7 @@ def find_problems(
     if not discontinuation:
         if not notice.clients:
             check.add("clients", "clients", _l("Add at least one client exchange."))
-        _security(check, notice)
+        _security(check, notice, today)
         if not notice.attachments:
             check.add("attachments", "attachments", _l("Attach at least one PDF document."))
     check.require("declaration", notice, "declarant_name", "declarant_title")
@@ -135,6 +143,8 @@ def _notice(check, notice, today, advance_business_days, accepted_ids):
         )
     if notice.planned_date is None:
         check.add("notice", "planned_date")
+    elif planned_too_far(notice.planned_date, today):
+        check.add("notice", "planned_date", planned_too_far_message())
     else:
         earliest = calendar.earliest_start_date(today, advance_business_days)
         if notice.planned_date < earliest:
@@ -173,15 +183,12 @@ def _system(check, notice, discontinuation):
 REQUIRED_SECURITY = tuple(name for name in SECURITY_FIELDS if name != "hsm_certification")
 
 
-def _security(check, notice):
+def _security(check, notice, today):
     check.require("security", notice, *REQUIRED_SECURITY)
-    m, n = notice.signing_threshold_m, notice.signing_threshold_n
-    if m is not None and n is not None and m > n:
-        check.add(
-            "security",
-            "signing_threshold_m",
-            _l("The signatures required cannot exceed the number of key holders."),
-        )
+    if threshold_exceeds(notice.signing_threshold_m, notice.signing_threshold_n):
+        check.add("security", "signing_threshold_m", THRESHOLD_EXCEEDS)
+    if pentest_in_future(notice.pentest_date, today):
+        check.add("security", "pentest_date", PENTEST_IN_FUTURE)
     if notice.signing_scheme == "hsm" and not notice.hsm_certification:
         check.add("security", "hsm_certification")
 

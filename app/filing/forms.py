@@ -16,6 +16,15 @@ from wtforms import (
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from .. import labels
+from ..domain.calendar import jst_today
+from ..domain.plausibility import (
+    PENTEST_IN_FUTURE,
+    THRESHOLD_EXCEEDS,
+    pentest_in_future,
+    planned_too_far,
+    planned_too_far_message,
+    threshold_exceeds,
+)
 from ..forms import (
     CountriesField,
     DateField,
@@ -57,6 +66,10 @@ class NoticeForm(FlaskForm):
         description=_l("For a material change or a discontinuation: one of your accepted notices."),
     )
     planned_date = DateField(_l("Planned service start (or end) date"), validators=[Optional()])
+
+    def validate_planned_date(self, field):
+        if planned_too_far(field.data, jst_today()):
+            raise ValidationError(planned_too_far_message())
 
 
 class SystemForm(FlaskForm):
@@ -116,6 +129,14 @@ class SecurityForm(FlaskForm):
     )
     rto_minutes = _int(_l("Recovery time objective (minutes)"), 0, 100000)
     rpo_minutes = _int(_l("Recovery point objective (minutes)"), 0, 100000)
+
+    def validate_signing_threshold_m(self, field):
+        if threshold_exceeds(field.data, self.signing_threshold_n.data):
+            raise ValidationError(THRESHOLD_EXCEEDS)
+
+    def validate_pentest_date(self, field):
+        if pentest_in_future(field.data, jst_today()):
+            raise ValidationError(PENTEST_IN_FUTURE)
 
 
 class DeclarationForm(FlaskForm):

@@ -205,7 +205,7 @@ def _moment(value: datetime) -> dict:
     jst = value.astimezone(JST)
     clock = f"{jst.hour:02d}:{jst.minute:02d} JST"
     return {
-        "ja": f"{jst.year:04d}年{jst.month:02d}月{jst.day:02d}日 {clock}",
+        "ja": f"{jst.year}年{jst.month}月{jst.day}日 {clock}",
         "en": f"{jst.day} {_MONTHS[jst.month - 1]} {jst.year}, {clock}",
         "w3c": value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "utc": value.astimezone(UTC),
@@ -216,7 +216,7 @@ def _day(value: date) -> dict:
     if not isinstance(value, date) or isinstance(value, datetime):
         raise ValueError(f"expected a date, got {value!r}")
     return {
-        "ja": f"{value.year:04d}年{value.month:02d}月{value.day:02d}日",
+        "ja": f"{value.year}年{value.month}月{value.day}日",
         "en": f"{value.day} {_MONTHS[value.month - 1]} {value.year}",
     }
 

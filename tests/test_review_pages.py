@@ -320,6 +320,34 @@ def test_a_response_with_the_same_file_twice_is_refused_beside_the_files(provide
     assert notice.status == Status.INFORMATION_REQUESTED
 
 
+def test_a_response_whose_second_file_is_not_a_pdf_names_that_file(provider, people):
+    notice = notice_at(Status.UNDER_REVIEW, people)
+    request_info(notice, people.reviewer, reply_by=calendar.add_business_days(jst_today(), 10))
+    db.session.commit()
+    held = [a.display_name for a in notice.attachments]
+    form = page_of(provider.get(f"/notices/{notice.id}"))
+
+    sent = provider.post(
+        f"/notices/{notice.id}/respond",
+        data={
+            "version": version_on(form),
+            "message": "Two files.",
+            "category": "security_assessment",
+            "files": [
+                (io.BytesIO(distinct_pdf()), "access-policy.pdf"),
+                (io.BytesIO(b"not a pdf at all"), "fake.pdf"),
+            ],
+        },
+        content_type="multipart/form-data",
+    )
+
+    page = page_of(sent, 422)
+    assert "fake.pdf: The file is not a PDF document. Only PDF files can be attached." in page
+    db.session.expire_all()
+    assert notice.status == Status.INFORMATION_REQUESTED
+    assert [a.display_name for a in notice.attachments] == held
+
+
 def test_the_provider_sees_the_decision_once_confirmed(provider, people):
     notice = notice_at(Status.UNDER_REVIEW, people)
     propose(notice, people.reviewer, outcome="return", reasons="Key custody is unclear.")

@@ -52,9 +52,18 @@ class SubmissionIncomplete(Exception):
 
 
 class AttachmentRefused(Exception):
-    def __init__(self, message):
+    """A file refused, with why; ``filename`` says which, where several came at once."""
+
+    def __init__(self, message, filename=None):
         super().__init__(str(message))
         self.message = message
+        self.filename = filename
+
+    def naming_the_file(self) -> str:
+        if not self.filename:
+            return self.message
+        name = safe_display_name(self.filename)
+        return _l("%(name)s: %(reason)s", name=name, reason=self.message)
 
 
 @dataclass(frozen=True)
@@ -264,7 +273,7 @@ def store_attachment(notice, user, *, category, filename, data: bytes, storage, 
         check_size(len(data), rules.max_attachment_bytes)
         info = check_pdf(data)
     except RejectedFile as refused:
-        raise AttachmentRefused(REFUSAL_MESSAGES[refused.reason]) from refused
+        raise AttachmentRefused(REFUSAL_MESSAGES[refused.reason], filename) from refused
     used = sum(a.size for a in notice.attachments)
     if used + info.size > rules.max_notice_attachment_bytes:
         raise AttachmentRefused(

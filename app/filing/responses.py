@@ -47,7 +47,8 @@ def respond(notice_id):
         db.session.rollback()
         from .submission import show_page
 
-        form.files.errors = [*form.files.errors, refused.message]
+        # Several files may come at once: say which one was refused.
+        form.files.errors = [*form.files.errors, refused.naming_the_file()]
         return show_page(own_notice(notice_id), response_form=form), 422
     except TransitionRefused as refused:
         db.session.rollback()

@@ -71,6 +71,7 @@ def typical_receipt(serial: int) -> dict:
         "planned_date": date(2026, 5, 1),
         "attachments": attachments,
         "fingerprint": hashlib.sha256(notice_json).hexdigest(),
+        "content_version": 1,
         "verification_code": code,
         "verification_url": f"https://registry.example.jp/verify?number={number}&code={code}",
         "notice_json": notice_json,

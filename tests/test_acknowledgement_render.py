@@ -98,6 +98,7 @@ def make_doc(**overrides) -> dict:
         "planned_date": date(2026, 5, 1),
         "attachments": attachments,
         "fingerprint": hashlib.sha256(notice_json).hexdigest(),
+        "content_version": 1,
         "verification_code": "ACDEFGHJKLMN",
         "verification_url": (
             f"https://registry.example.jp/verify?number={RECEIPT_NUMBER}&code=ACDEFGHJKLMN"

@@ -128,6 +128,12 @@ def test_information_requests_and_decisions_issue_their_own_documents(people, fi
     # The decision embeds the version it decided on: the one made by the response.
     assert reader.attachments["notice.json"][0] == filed.versions[-1].snapshot.encode()
     assert decision.notice_version == 2
+    # ...and says which version its fingerprint is of, unlike the receipt's (version 1).
+    flat = re.sub(r"\s+", " ", text)
+    assert f"Content fingerprint, version 2 (SHA-256) {filed.versions[-1].fingerprint}" in flat
+    (receipt,) = issued(filed, DocumentKind.RECEIPT)
+    receipt_text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(receipt.pdf)).pages)
+    assert "内容の指紋（第1版）" in receipt_text
 
 
 def _result(page: str) -> str:

@@ -80,6 +80,7 @@ def _document(notice: Notice, kind: DocumentKind, code: str, *, decision=None, r
             for a in snapshot["attachments"]
         ],
         "fingerprint": version.fingerprint,
+        "content_version": version.number,
         "verification_code": code,
         "verification_url": verification_url(notice.receipt_number, code),
         "notice_json": version.snapshot.encode("utf-8"),

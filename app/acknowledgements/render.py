@@ -29,6 +29,9 @@ needs no Flask app, database or request. The dict:
     list of dicts: ``name``, ``category``, ``size`` (int, bytes), ``sha256`` (hex).
 ``fingerprint``
     hex SHA-256 of the notice's canonical JSON.
+``content_version``
+    int, the version of the notice that JSON is (1 as submitted; each response to an
+    information request makes the next).
 ``verification_code``
     str, as stored (grouped for display here).
 ``verification_url``

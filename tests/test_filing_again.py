@@ -231,3 +231,36 @@ def test_the_examiner_sees_what_the_new_filing_changes_from_the_returned_one(cli
         rf"{draft.receipt_number}</a> \(Submitted\)",
         earlier_page,
     )
+
+
+def test_a_change_still_in_review_is_pointed_out_before_another_starts_from_the_same_notice(
+    signed_in, people
+):
+    from tests.filing_helpers import complete_draft
+
+    user = people.provider_a_user
+    accepted = notice_at(Status.ACCEPTED, people)
+    quiet = signed_in.get(f"/notices/{accepted.id}").get_data(as_text=True)
+    assert "is still in review" not in quiet
+
+    pending = complete_draft(user, notice_type="change", refers_to_id=accepted.id)
+    operations.submit_notice(pending, user, now=calendar.utcnow(), rules=rules())
+    db.session.commit()
+    said = (
+        f"{pending.receipt_number}, which refers to {accepted.receipt_number}, is still in review."
+    )
+
+    page = signed_in.get(f"/notices/{accepted.id}").get_data(as_text=True)
+    assert said in page
+    assert f'href="/notices/{pending.id}"' in page
+
+    second = operations.create_draft(user, "change", accepted.id)
+    db.session.commit()
+    draft_page = signed_in.get(f"/notices/{second.id}/edit").get_data(as_text=True)
+    assert said in draft_page
+    # Once decided, it is no longer pointed at.
+    pending.status = Status.ACCEPTED
+    db.session.commit()
+    assert "is still in review" not in signed_in.get(f"/notices/{second.id}/edit").get_data(
+        as_text=True
+    )

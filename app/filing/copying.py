@@ -69,3 +69,25 @@ def filed_again_as(earlier: Notice, *, drafts: bool) -> list[Notice]:
     if not drafts:
         query = query.where(Notice.status != Status.DRAFT)
     return list(db.session.scalars(query))
+
+
+# Filed and not yet decided: what a change of an accepted notice may still become.
+IN_REVIEW = (
+    Status.SUBMITTED,
+    Status.UNDER_REVIEW,
+    Status.INFORMATION_REQUESTED,
+    Status.DECISION_PROPOSED,
+)
+
+
+def changes_in_review(accepted: Notice) -> list[Notice]:
+    """The filed, undecided notices that refer to ``accepted`` (a change or its
+    discontinuation), oldest first. A new draft starts from ``accepted`` as it was
+    accepted, so it does not carry what those would change: the provider is told."""
+    return list(
+        db.session.scalars(
+            select(Notice)
+            .where(Notice.refers_to_id == accepted.id, Notice.status.in_(IN_REVIEW))
+            .order_by(Notice.id)
+        )
+    )

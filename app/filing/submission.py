@@ -17,7 +17,7 @@ from ..history.operations import events_for
 from ..labels import refusal
 from . import changes, forms, operations
 from .access import own_notice
-from .copying import filed_again_as
+from .copying import changes_in_review, filed_again_as
 from .snapshot import answers
 from .transitions import StaleNotice
 from .views import overview_context, rules
@@ -111,6 +111,7 @@ def show_page(notice, response_form=None):
         acknowledgements=acknowledgements.for_notice(notice),
         comparisons=changes.comparisons(notice, snapshot),
         filed_again_as=filed_again_as(notice, drafts=True),
+        changes_in_review=(changes_in_review(notice) if notice.status == Status.ACCEPTED else []),
     )
 
 

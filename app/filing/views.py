@@ -16,6 +16,7 @@ from ..reference import exchange_choices, reference_source
 from . import forms, operations
 from .access import own_notice
 from .completeness import find_problems, progress
+from .copying import changes_in_review
 from .dashboard import DashboardFilters, dashboard_page, face_counts
 from .models import Notice
 from .sections import SECTIONS
@@ -130,6 +131,7 @@ def edit(notice_id):
         "filing/edit.html",
         earlier=earlier,
         earlier_decision=confirmed_decision(earlier) if earlier else None,
+        changes_in_review=(changes_in_review(notice.refers_to) if notice.refers_to else []),
         **overview_context(notice),
     )
 

@@ -82,11 +82,14 @@ def country_options() -> list[SelectChoice]:
     """ISO 3166 countries named in the user's language (Babel's CLDR names), Japan first."""
     from flask_babel import get_locale
 
+    from .domain.country_order import sort_key
     from .domain.identifiers import country_choices
 
-    names = get_locale().territories if get_locale() else {}
+    locale = get_locale()
+    names = locale.territories if locale else {}
+    language = locale.language if locale else "en"
     pairs = [(code, names.get(code, name)) for code, name in country_choices()]
-    pairs.sort(key=lambda pair: (pair[0] != "JP", pair[1]))
+    pairs.sort(key=lambda pair: (pair[0] != "JP", sort_key(*pair, language)))
     return options(pairs)
 
 

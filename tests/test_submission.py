@@ -680,3 +680,15 @@ def test_provider_b_gets_404_on_every_url_of_a_notice(client, auth, people, draf
     body = response.get_data(as_text=True)
     assert draft.system_name not in body
     assert people.org_a.name_ja not in body
+
+
+def test_a_new_draft_counts_its_notice_section_as_started(signed_in, people):
+    """The type was chosen when the draft was made: "Not started" would be untrue."""
+    notice = operations.create_draft(people.provider_a_user)
+    db.session.commit()
+
+    page = signed_in.get(f"/notices/{notice.id}/edit").get_data(as_text=True)
+
+    notice_item = re.search(r'href="[^"]*/edit/notice"[^>]*>.*?</li>', page, re.S).group(0)
+    assert "In progress" in notice_item
+    assert "Not started" not in notice_item

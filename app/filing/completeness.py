@@ -211,7 +211,9 @@ def progress(notice: Notice, problems: list[Problem]) -> dict[str, str]:
 
 
 def _started(notice: Notice, key: str) -> bool:
-    if key == "provider":
+    if key in ("provider", "notice"):
+        # The profile is there from registration, and the type of notice was chosen
+        # when the draft was made.
         return True
     if key == "clients":
         return bool(notice.clients)

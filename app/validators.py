@@ -99,7 +99,7 @@ class LEI(_IdentifierValidator):
 class PostalCodeJP(_IdentifierValidator):
     """A Japanese postal code; stored as ``NNN-NNNN``."""
 
-    default_message = _l("Enter a valid Japanese postal code of 7 digits, such as 100-0013.")
+    default_message = _l("Enter a valid Japanese postal code of 7 digits, such as 100-8967.")
 
     def normalise(self, value: str) -> str:
         return normalise_postal_code_jp(value)

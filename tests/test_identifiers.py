@@ -383,7 +383,7 @@ def test_validators_report_translatable_messages(app_ctx):
         "lei": [
             "Enter a valid 20-character Legal Entity Identifier (LEI) with correct check digits."
         ],
-        "postal_code": ["Enter a valid Japanese postal code of 7 digits, such as 100-0013."],
+        "postal_code": ["Enter a valid Japanese postal code of 7 digits, such as 100-8967."],
         "phone": [
             "Enter a valid telephone number. For numbers outside Japan, "
             "start with + and the country code."

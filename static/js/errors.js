@@ -1,6 +1,7 @@
 // After a failed submission, focus moves to the error summary, so that screen-reader and
 // keyboard users start at the list of problems; its links move focus to the field.
 // Arriving from a link to a field on another page (the submit page's list) focuses it too.
+// Otherwise the message of what was just done, if any, takes focus.
 (function () {
   "use strict";
 
@@ -36,5 +37,11 @@
     });
   } else if (window.location.hash) {
     focusField(idFromHash(window.location.hash));
+  } else {
+    // What an action did ("Saved at 10:42.", "The notice is withdrawn."): a live region
+    // that is already on the page when it loads is seldom read out, so it takes focus,
+    // and the next Tab goes on from there.
+    var flashes = document.querySelector("[data-flashes]");
+    if (flashes) { flashes.focus(); }
   }
 })();

@@ -60,3 +60,24 @@ def test_problems_take_focus_and_lead_to_their_fields(open_context, audit, uniqu
         _("For example the cloud provider and region.")
     )
     audit.assert_clean()
+
+
+def test_the_message_of_what_was_just_done_takes_focus(open_context, audit, unique):
+    lang = "ja"
+    _ = Translator(lang)
+    provider = Person(open_context(lang), lang, audit)
+    form = flows.register(provider, flows.organisation(unique, lang)).start_a_new_notice()
+    form.open_section("System")
+    provider.field("System name").fill("Focus Vault")
+
+    provider.follow(provider.button("Save draft"))
+
+    saved = re.escape(_("Saved at %(time)s.", time="00:00")).replace("00:00", r"\d\d:\d\d")
+    expect(provider.flash()).to_have_text(re.compile(saved))
+    expect(provider.flash()).to_be_focused()
+    # The next Tab goes on from the message, into the page's own content.
+    provider.page.keyboard.press("Tab")
+    assert provider.page.evaluate(
+        "() => document.querySelector('main').contains(document.activeElement)"
+    )
+    audit.assert_clean()

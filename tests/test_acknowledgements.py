@@ -361,3 +361,20 @@ def test_the_receipt_names_the_countries(people):
     (receipt,) = issued(notice)
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(receipt.pdf)).pages)
     assert any("シンガポール" in line and "Singapore" in line for line in text.splitlines())
+
+
+def test_issuing_from_another_address_than_the_public_one_is_logged(app, caplog):
+    from app.acknowledgements.operations import verification_url
+
+    app.config["PUBLIC_BASE_URL"] = "https://notices.example.jp"
+    with caplog.at_level("WARNING", logger="app.acknowledgements.operations"):
+        with app.test_request_context("/", base_url="https://notices.example.jp"):
+            verification_url("AN-2026-000001", "ABCDEFGHJK")
+        assert caplog.records == []
+        with app.test_request_context("/", base_url="http://127.0.0.1:5101"):
+            url = verification_url("AN-2026-000002", "ABCDEFGHJK")
+
+    assert url.startswith("https://notices.example.jp/verify?")
+    (record,) = caplog.records
+    assert "AN-2026-000002" in record.getMessage()
+    assert "http://127.0.0.1:5101/" in record.getMessage()

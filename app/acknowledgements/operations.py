@@ -6,10 +6,11 @@ event discards it with everything else."""
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from flask_babel import force_locale
 from sqlalchemy import select
 
@@ -22,10 +23,28 @@ from .codes import new_verification_code
 from .models import Acknowledgement, DocumentKind
 from .render import render_acknowledgement
 
+logger = logging.getLogger(__name__)
+
 
 def verification_url(receipt_number: str, code: str) -> str:
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    _warn_if_not_where_people_are(base, receipt_number)
     return f"{base}/verify?{urlencode({'number': receipt_number, 'code': code})}"
+
+
+def _warn_if_not_where_people_are(base: str, receipt_number: str) -> None:
+    """A document printed once keeps its link for ever: when the request that issues it
+    came to another address than PUBLIC_BASE_URL (a server started on another port, or
+    behind a proxy), say so in the log, where an operator will see it."""
+    if not has_request_context() or request.host_url.rstrip("/") == base:
+        return
+    logger.warning(
+        "acknowledgement of %s links to PUBLIC_BASE_URL %s, but its request came to %s: "
+        "set PUBLIC_BASE_URL to the address people use",
+        receipt_number,
+        base,
+        request.host_url,
+    )
 
 
 def _label(table, value) -> dict:

@@ -175,6 +175,13 @@ def _enrolled(role, organisation=None):
     return user
 
 
+def _colleague(s):
+    """A fresh user of org A: disabling or promoting them changes no one the grid signs in."""
+    user = make_user(Role.PROVIDER_USER, s.people.org_a)
+    db.session.commit()
+    return user
+
+
 def _organisation(s):
     org = s.people.org_a
     names = [
@@ -244,6 +251,12 @@ TARGETS = {
     "accounts.reset_staff_two_factor": lambda s: Target({"user_id": _enrolled(Role.REVIEWER).id}),
     "accounts.reset_colleague_two_factor": lambda s: Target(
         {"user_id": _enrolled(Role.PROVIDER_USER, s.people.org_a).id}
+    ),
+    "accounts.set_colleague_active": lambda s: Target(
+        {"user_id": _colleague(s).id}, {"active": "0"}
+    ),
+    "accounts.set_colleague_role": lambda s: Target(
+        {"user_id": _colleague(s).id}, {"role": "provider_admin"}
     ),
     # Staff give a wrong code (422, nothing changes); providers have no second factor here.
     "accounts.replace_recovery_codes": lambda s: Target(form={"recovery-code": "000000"}),

@@ -253,3 +253,22 @@ def test_the_account_page_shows_the_sign_in_before_this_one(client, login, auth,
     page = client.get(url("accounts.account")).text
     assert "Your previous sign-in" in page
     assert f"from {first.ip_address}." in page
+
+
+def test_a_provider_administrator_disabling_a_colleague_is_on_the_organisations_page(
+    client, login, people
+):
+    login(client, people.provider_a_admin)
+    client.post(
+        url("accounts.set_colleague_active", user_id=people.provider_a_user.id),
+        data={"active": "0"},
+    )
+
+    [event] = events(action="account_disabled")
+    assert (event.actor_id, event.subject_id) == (
+        people.provider_a_admin.id,
+        people.provider_a_user.id,
+    )
+    assert event.organisation_id == people.org_a.id
+    [row] = [r for r in shown_rows(client.get(url("activity.organisation"))) if "disabled" in r]
+    assert "Account disabled" in row and "Akira Admin" in row and "Aiko User" in row

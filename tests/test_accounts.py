@@ -1,6 +1,7 @@
 """Accounts through the site: registration, signing in and out, invitations, staff accounts."""
 
 import html
+import json
 import logging
 import re
 from datetime import timedelta
@@ -14,6 +15,7 @@ from werkzeug.security import check_password_hash
 from app.accounts import operations
 from app.accounts.models import Invitation, Organisation, OrganisationKind, Role, User
 from app.extensions import db
+from app.filing.completeness import find_problems
 from app.models import utcnow
 from tests.factories import (
     PASSWORD,
@@ -23,6 +25,9 @@ from tests.factories import (
     valid_corporate_number,
     valid_lei,
 )
+from tests.filing_helpers import complete_draft
+from tests.permission_scenario import quick_acknowledgements  # noqa: F401 - a fixture
+from tests.review_helpers import jst_today, submitted_notice
 
 WRONG_CREDENTIALS = "The e-mail address or password is not correct."
 
@@ -552,3 +557,218 @@ def test_browsers_are_told_which_field_is_which_password(client):
     assert register["user_name"] == "name"
     assert register["email"] == "email"
     assert register["password"] == register["password_confirm"] == "new-password"
+
+
+# --- the organisation profile: identifiers and country ----------------------------------
+
+FOREIGN_IN_JAPAN = (
+    "A foreign company is incorporated outside Japan. Choose its country of incorporation, "
+    "or choose Japanese company."
+)
+
+
+def profile_form(organisation, **overrides) -> dict:
+    """The profile form as the page fills it in for ``organisation``, with ``overrides``."""
+    form = {name: getattr(organisation, name) or "" for name in operations.PROFILE_FIELDS}
+    form["kind"] = str(organisation.kind)
+    return {**form, **overrides}
+
+
+def test_a_japanese_company_registers_with_its_lei_too(client):
+    lei = valid_lei()
+
+    response = client.post(url("accounts.register"), data=registration(lei=lei.lower()))
+
+    assert response.status_code == 302
+    organisation = db.session.scalars(select(Organisation)).one()
+    assert (organisation.kind, organisation.lei) == (OrganisationKind.DOMESTIC, lei)
+    assert organisation.corporate_number is not None
+
+
+def test_saving_the_profile_keeps_a_japanese_companys_lei(client, login, people):
+    lei = valid_lei()
+    login(client, people.provider_a_admin)
+
+    response = client.post(url("accounts.organisation"), data=profile_form(people.org_a, lei=lei))
+
+    assert response.status_code == 302
+    db.session.refresh(people.org_a)
+    assert people.org_a.lei == lei
+    assert lei in client.get(url("accounts.organisation")).text
+    # Saved again without a change, it stays.
+    client.post(url("accounts.organisation"), data=profile_form(people.org_a))
+    db.session.refresh(people.org_a)
+    assert people.org_a.lei == lei
+
+
+def test_a_japanese_companys_lei_is_checked(client, login, people):
+    login(client, people.provider_a_admin)
+
+    response = client.post(
+        url("accounts.organisation"), data=profile_form(people.org_a, lei=_wrong_lei(valid_lei()))
+    )
+
+    assert response.status_code == 200
+    assert field_error(response, "lei") == (
+        "Enter a valid 20-character Legal Entity Identifier (LEI) with correct check digits."
+    )
+    db.session.refresh(people.org_a)
+    assert people.org_a.lei is None
+
+
+def test_switching_to_a_foreign_company_keeps_the_corporate_number(client, login, people):
+    number, lei = people.org_a.corporate_number, valid_lei()
+    login(client, people.provider_a_admin)
+
+    response = client.post(
+        url("accounts.organisation"),
+        data=profile_form(people.org_a, kind="foreign", country="SG", lei=lei),
+    )
+
+    assert response.status_code == 302
+    db.session.refresh(people.org_a)
+    assert people.org_a.kind == OrganisationKind.FOREIGN
+    assert (people.org_a.corporate_number, people.org_a.lei) == (number, lei)
+    assert people.org_a.country == "SG"
+
+
+def test_switching_to_a_foreign_company_asks_for_the_lei(client, login, people):
+    login(client, people.provider_a_admin)
+
+    response = client.post(
+        url("accounts.organisation"), data=profile_form(people.org_a, kind="foreign", country="SG")
+    )
+
+    assert response.status_code == 200
+    assert field_error(response, "lei") == "This field is required."
+    db.session.refresh(people.org_a)
+    assert people.org_a.kind == OrganisationKind.DOMESTIC
+
+
+def test_a_foreign_company_is_not_incorporated_in_japan(client, login, people):
+    response = client.post(url("accounts.register"), data=foreign_registration(country="JP"))
+    assert response.status_code == 200
+    assert field_error(response, "country") == FOREIGN_IN_JAPAN
+    assert count(Organisation) == 2  # people's two; nothing registered
+
+    login(client, people.provider_a_admin)
+    response = client.post(
+        url("accounts.organisation"),
+        data=profile_form(people.org_a, kind="foreign", country="JP", lei=valid_lei()),
+    )
+    assert response.status_code == 200
+    assert field_error(response, "country") == FOREIGN_IN_JAPAN
+    db.session.refresh(people.org_a)
+    assert (people.org_a.kind, people.org_a.lei) == (OrganisationKind.DOMESTIC, None)
+
+
+def test_a_japanese_company_is_incorporated_in_japan(client):
+    response = client.post(url("accounts.register"), data=registration(country="SG"))
+
+    assert response.status_code == 200
+    assert field_error(response, "country") == (
+        "A Japanese company is incorporated in Japan. Choose Japan, or choose foreign company."
+    )
+    assert count(Organisation) == 0
+
+
+def test_the_operation_refuses_a_foreign_company_in_japan_whoever_calls_it(people):
+    profile = profile_form(people.org_a, kind="foreign", country="JP", lei=valid_lei())
+
+    with pytest.raises(operations.AccountError) as refused:
+        operations.update_organisation(people.org_a, profile, by=people.provider_a_admin)
+
+    assert (str(refused.value), refused.value.field) == (FOREIGN_IN_JAPAN, "country")
+
+
+@pytest.mark.usefixtures("quick_acknowledgements")
+def test_a_filed_notice_copies_both_identifiers(people):
+    people.org_a.lei = valid_lei()
+    notice = submitted_notice(people.provider_a_user)
+    db.session.commit()
+
+    provider = json.loads(notice.versions[0].snapshot)["provider"]
+    assert (provider["corporate_number"], provider["lei"]) == (
+        people.org_a.corporate_number,
+        people.org_a.lei,
+    )
+
+
+def test_a_profile_saved_before_the_rule_is_not_filed_as_is(people):
+    foreign = make_foreign_organisation(country="JP")
+    user = make_user(Role.PROVIDER_USER, foreign)
+    notice = complete_draft(user)
+
+    problems = find_problems(notice, foreign, today=jst_today(), advance_business_days=40)
+
+    assert [(p.section, p.field, str(p.message)) for p in problems] == [
+        ("provider", "country", FOREIGN_IN_JAPAN)
+    ]
+
+
+# --- invitations: what the answer tells -------------------------------------------------
+
+NOT_INVITABLE = (
+    "This e-mail address cannot be invited. Check the address with your colleague, or use "
+    "another one."
+)
+
+
+def test_an_address_in_use_elsewhere_gets_one_answer_whoever_holds_it(client, login, people):
+    disabled_elsewhere = make_user(Role.PROVIDER_ADMIN, active=False)
+    db.session.commit()
+    login(client, people.provider_a_admin)
+
+    answers = []
+    for holder in (people.provider_b, people.reviewer, disabled_elsewhere):
+        response = client.post(
+            url("accounts.invite"), data={"email": holder.email.upper(), "role": "provider_user"}
+        )
+        assert response.status_code == 200
+        assert field_error(response, "email") == NOT_INVITABLE
+        answers.append(response.text.replace(holder.email.upper(), "{email}"))
+
+    assert answers[0] == answers[1] == answers[2]
+    assert "already exists" not in answers[0]
+    assert count(Invitation) == 0
+
+
+def test_a_member_of_the_organisation_is_named_as_such(client, login, people):
+    login(client, people.provider_a_admin)
+
+    response = client.post(
+        url("accounts.invite"),
+        data={"email": people.provider_a_user.email, "role": "provider_user"},
+    )
+
+    assert field_error(response, "email") == (
+        "This e-mail address already belongs to a user of your organisation."
+    )
+    assert count(Invitation) == 0
+
+
+def test_a_new_invitation_replaces_the_earlier_one(app, client, login, people):
+    login(client, people.provider_a_admin)
+    first = invite(client, "twice@provider-a.example.com")
+    second = invite(client, "Twice@Provider-A.example.com", role="provider_admin")
+
+    invitee = app.test_client()
+    assert invitee.get(first).status_code == 404
+    data = {"name": "Twice", "password": PASSWORD, "password_confirm": PASSWORD}
+    assert invitee.post(first, data=data).status_code == 404
+    assert invitee.post(second, data=data).status_code == 302
+    assert user_by_email("twice@provider-a.example.com").role == Role.PROVIDER_ADMIN
+
+
+def test_another_organisations_invitation_to_the_same_address_is_left_alone(app, client, people):
+    admin_b = make_user(Role.PROVIDER_ADMIN, people.org_b)
+    theirs = operations.invite_user(
+        people.org_b, admin_b, "sought.after@example.net", Role.PROVIDER_USER
+    )
+    ours = operations.invite_user(
+        people.org_a, people.provider_a_admin, "sought.after@example.net", Role.PROVIDER_USER
+    )
+    db.session.commit()
+
+    for token in (theirs, ours):
+        assert client.get(url("accounts.accept_invitation", token=token)).status_code == 200

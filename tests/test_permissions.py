@@ -96,6 +96,10 @@ GRID = {
     ("accounts.invite", "POST"):                   row(302, 403, 200, 403, 403, 403, 403),
     ("accounts.reset_colleague_two_factor", "POST"): row(302, 403, 302, 403, 403, 403, 403),
     ("accounts.reset_colleague_two_factor", "GET"):  NOT_GET,
+    ("accounts.set_colleague_active", "POST"):     row(302, 403, 302, 403, 403, 403, 403),
+    ("accounts.set_colleague_active", "GET"):      NOT_GET,
+    ("accounts.set_colleague_role", "POST"):       row(302, 403, 302, 403, 403, 403, 403),
+    ("accounts.set_colleague_role", "GET"):        NOT_GET,
     ("activity.organisation", "GET"):              row(302, 403, 200, 403, 403, 403, 403),
     # --- the administrator ------------------------------------------------------------
     ("accounts.staff_users", "GET"):               row(302, 403, 403, 403, 403, 403, 200),

@@ -44,6 +44,18 @@ bp.add_url_rule(
     views.reset_colleague_two_factor,
     methods=["POST"],
 )
+bp.add_url_rule(
+    "/organisation/users/<int:user_id>/active",
+    "set_colleague_active",
+    views.set_colleague_active,
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/organisation/users/<int:user_id>/role",
+    "set_colleague_role",
+    views.set_colleague_role,
+    methods=["POST"],
+)
 bp.add_url_rule("/organisation/invitations", "invite", views.invite, methods=["GET", "POST"])
 bp.add_url_rule(
     "/invitations/<token>", "accept_invitation", views.accept_invitation, methods=["GET", "POST"]

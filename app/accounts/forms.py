@@ -1,11 +1,20 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import AnyOf, DataRequired, Email, EqualTo, InputRequired, ValidationError
 
 from ..forms import country_options, limit, options
 from ..validators import LEI, CorporateNumber, CountryCode, Phone, PostalCodeJP, RequiredIf
 from .models import Organisation, OrganisationKind, Role, User
+from .operations import country_problem
 
 REQUIRED = _l("This field is required.")
 
@@ -174,6 +183,11 @@ class OrganisationForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.country.choices = country_options()
 
+    def validate_country(self, field):
+        problem = country_problem(self.kind.data, field.data)
+        if problem is not None:
+            raise ValidationError(problem)
+
     def validate_postal_code(self, field):
         # A Japanese postal code for a Japanese company; a foreign head office has its own.
         if self.kind.data == OrganisationKind.DOMESTIC.value:
@@ -204,6 +218,18 @@ class InvitationForm(FlaskForm):
         ),
         default=Role.PROVIDER_USER.value,
     )
+
+
+class ColleagueActiveForm(FlaskForm):
+    """The disable or enable button of a row of the organisation's users."""
+
+    active = HiddenField(validators=[AnyOf(["0", "1"])])
+
+
+class ColleagueRoleForm(FlaskForm):
+    """The "make administrator" or "make provider user" button of a row."""
+
+    role = HiddenField(validators=[AnyOf([Role.PROVIDER_USER.value, Role.PROVIDER_ADMIN.value])])
 
 
 class AcceptInvitationForm(FlaskForm):

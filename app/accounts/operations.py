@@ -59,14 +59,41 @@ def new_session_nonce() -> str:
     return secrets.token_hex(16)
 
 
+# Both identifiers are kept whatever the kind of company: a Japanese company may hold an
+# LEI, and a foreign company registered in Japan has a corporate number. The kind decides
+# which one is required (the form, and the database's identifier_for_kind constraint).
+IDENTIFIER_FIELDS = ("corporate_number", "lei")
+
+FOREIGN_IN_JAPAN = _l(
+    "A foreign company is incorporated outside Japan. Choose its country of incorporation, "
+    "or choose Japanese company."
+)
+DOMESTIC_ABROAD = _l(
+    "A Japanese company is incorporated in Japan. Choose Japan, or choose foreign company."
+)
+
+
+def country_problem(kind: str, country: str | None):
+    """Why the country of incorporation does not fit the kind of company, or None.
+
+    Shared by the profile form, the operations below and the completeness check at
+    submission, so that a notice never copies a profile that breaks the rule."""
+    if kind == OrganisationKind.FOREIGN and country == "JP":
+        return FOREIGN_IN_JAPAN
+    if kind == OrganisationKind.DOMESTIC and country != "JP":
+        return DOMESTIC_ABROAD
+    return None
+
+
 def _apply_profile(organisation: Organisation, data: dict) -> None:
     for name in PROFILE_FIELDS:
-        setattr(organisation, name, data[name])
-    if organisation.kind == OrganisationKind.DOMESTIC:
-        organisation.lei = None
-        organisation.country = "JP"
-    else:
-        organisation.corporate_number = None
+        value = data[name]
+        if name in IDENTIFIER_FIELDS:
+            value = value or None  # blank is "none" (the columns are unique)
+        setattr(organisation, name, value)
+    problem = country_problem(organisation.kind, organisation.country)
+    if problem is not None:
+        raise AccountError(problem, "country")
 
 
 def _check_identifiers_free(organisation: Organisation) -> None:
@@ -89,6 +116,49 @@ def _check_identifiers_free(organisation: Organisation) -> None:
 def _check_email_free(email: str) -> None:
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
         raise AccountError(_l("An account with this e-mail address already exists."), "email")
+
+
+# Any address that has an account outside the organisation gets this one answer, whoever
+# the account belongs to: an invitation must not tell one provider who has accounts at
+# another provider or at the FSA.
+NOT_INVITABLE = _l(
+    "This e-mail address cannot be invited. Check the address with your colleague, or use "
+    "another one."
+)
+
+
+def _check_invitable(organisation: Organisation, email: str) -> None:
+    holder = db.session.scalar(select(User).where(func.lower(User.email) == email))
+    if holder is None:
+        return
+    if holder.organisation_id == organisation.id:
+        raise AccountError(
+            _l("This e-mail address already belongs to a user of your organisation."), "email"
+        )
+    raise AccountError(NOT_INVITABLE, "email")
+
+
+def _lock_organisation(organisation_id: int) -> None:
+    """Changes to one organisation's users and invitations take turns (PostgreSQL; on
+    SQLite a writing request holds the database's write lock already), so that two
+    administrators acting at once cannot, say, disable each other."""
+    db.session.execute(
+        select(Organisation.id).where(Organisation.id == organisation_id).with_for_update()
+    )
+
+
+def _withdraw_pending_invitations(*conditions) -> int:
+    """End the invitations matching ``conditions`` that could still be accepted; their
+    links then answer as an expired one does. Returns how many."""
+    now = utcnow()
+    pending = db.session.scalars(
+        select(Invitation).where(
+            Invitation.accepted_at.is_(None), Invitation.expires_at > now, *conditions
+        )
+    ).all()
+    for invitation in pending:
+        invitation.expires_at = now
+    return len(pending)
 
 
 def register_organisation(profile: dict, name: str, email: str, password: str) -> User:
@@ -136,7 +206,12 @@ def _token_hash(token: str) -> str:
 def invite_user(organisation: Organisation, inviter: User, email: str, role: Role) -> str:
     """Create an invitation and return its token, which is shown once and stored hashed."""
     email = normalise_email(email)
-    _check_email_free(email)
+    _lock_organisation(organisation.id)
+    _check_invitable(organisation, email)
+    # Only the newest invitation to an address works: an earlier link may have gone astray.
+    _withdraw_pending_invitations(
+        Invitation.organisation_id == organisation.id, Invitation.email == email
+    )
     token = secrets.token_urlsafe(32)
     days = current_app.config["INVITATION_DAYS"]
     db.session.add(
@@ -231,5 +306,95 @@ def set_active(user: User, active: bool, *, by: User | None) -> None:
     # Ends every session of this user, remembered ones included.
     user.session_nonce = new_session_nonce()
     action = AccountAction.ACCOUNT_ENABLED if active else AccountAction.ACCOUNT_DISABLED
+    activity.record(action, actor=by, subject=user)
+    db.session.flush()
+
+
+# --- a provider administrator manages the organisation's users --------------------------
+
+
+def _check_colleague(user: User, by: User) -> None:
+    if by.role != Role.PROVIDER_ADMIN or user.organisation_id != by.organisation_id:
+        # The views answer 404 before this: reaching it is a programming error.
+        raise PermissionError("only an administrator of the user's organisation")
+
+
+def _check_not_last_administrator(user: User) -> None:
+    """Refuse to leave the organisation without an active administrator."""
+    if user.role != Role.PROVIDER_ADMIN or not user.active:
+        return
+    others = db.session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(
+            User.organisation_id == user.organisation_id,
+            User.role == Role.PROVIDER_ADMIN,
+            User.active.is_(True),
+            User.id != user.id,
+        )
+    )
+    if not others:
+        raise AccountError(
+            _l(
+                "%(name)s is the only active administrator of your organisation. Make "
+                "another user an administrator first.",
+                name=user.name,
+            )
+        )
+
+
+def set_colleague_active(user: User, active: bool, *, by: User) -> int:
+    """Disable or enable a user of ``by``'s organisation, ``by`` being its administrator.
+
+    Disabling ends every session of the user at once (a new nonce; enabling again does
+    not bring the old sessions back) and withdraws the invitations the user sent that
+    were not yet accepted, since a compromised account may have sent them. Returns how
+    many invitations were withdrawn. Nobody disables their own account, and the last
+    active administrator stays."""
+    _check_colleague(user, by)
+    if user.id == by.id:
+        raise AccountError(
+            _l(
+                "You cannot disable your own account. Ask another administrator of your "
+                "organisation."
+            )
+        )
+    _lock_organisation(user.organisation_id)
+    db.session.refresh(user)
+    if user.active == active:
+        return 0
+    withdrawn = 0
+    if not active:
+        _check_not_last_administrator(user)
+        withdrawn = _withdraw_pending_invitations(Invitation.invited_by_id == user.id)
+    set_active(user, active, by=by)
+    return withdrawn
+
+
+def set_colleague_role(user: User, role: Role, *, by: User) -> None:
+    """Make a user of ``by``'s organisation a provider user or a provider administrator.
+
+    The role is read afresh on every request, so the change applies at the user's next
+    page. Nobody changes their own role, and the last active administrator stays one."""
+    _check_colleague(user, by)
+    role = Role(role)
+    if not role.is_provider:
+        raise ValueError(f"{role} is not a provider role")
+    if user.id == by.id:
+        raise AccountError(
+            _l("You cannot change your own role. Ask another administrator of your organisation.")
+        )
+    _lock_organisation(user.organisation_id)
+    db.session.refresh(user)
+    if user.role == role:
+        return
+    if role != Role.PROVIDER_ADMIN:
+        _check_not_last_administrator(user)
+    user.role = role
+    action = (
+        AccountAction.MADE_ADMINISTRATOR
+        if role == Role.PROVIDER_ADMIN
+        else AccountAction.MADE_PROVIDER_USER
+    )
     activity.record(action, actor=by, subject=user)
     db.session.flush()

@@ -3,6 +3,7 @@ import time
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
@@ -17,6 +18,8 @@ from .forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
     CodeForm,
+    ColleagueActiveForm,
+    ColleagueRoleForm,
     InvitationForm,
     LoginForm,
     OrganisationForm,
@@ -24,7 +27,7 @@ from .forms import (
     RequireTwoFactorForm,
     StaffUserForm,
 )
-from .models import STAFF_ROLES, User
+from .models import STAFF_ROLES, Role, User
 
 log = logging.getLogger(__name__)
 
@@ -344,12 +347,86 @@ def organisation_two_factor():
     return redirect(url_for("accounts.organisation"))
 
 
-@provider_required
-def organisation_users():
+def _users_page(refusal=None):
     users = db.session.scalars(
         select(User).where(User.organisation_id == current_user.organisation_id).order_by(User.id)
     ).all()
-    return render_template("accounts/organisation_users.html", users=users)
+    return render_template("accounts/organisation_users.html", users=users, refusal=refusal)
+
+
+@provider_required
+def organisation_users():
+    return _users_page()
+
+
+def _colleague(user_id: int) -> User:
+    """A user of the administrator's own organisation; anyone else (another organisation's
+    user, staff, an id that does not exist) is not found, all alike."""
+    user = db.session.get(User, user_id)
+    if user is None or user.organisation_id != current_user.organisation_id:
+        abort(404)
+    return user
+
+
+@provider_admin_required
+def set_colleague_active(user_id):
+    user = _colleague(user_id)
+    form = ColleagueActiveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    active = form.active.data == "1"
+    try:
+        withdrawn = operations.set_colleague_active(user, active, by=current_user)
+    except operations.AccountError as error:
+        db.session.rollback()
+        return _users_page(refusal=error.message), 409
+    db.session.commit()
+    log.info("user %s %s by user %s", user.id, "enabled" if active else "disabled", current_user.id)
+    if active:
+        flash(
+            _("The account of %(name)s is enabled: they can sign in again.", name=user.name),
+            "success",
+        )
+    else:
+        flash(
+            _(
+                "The account of %(name)s is disabled: every session of theirs has ended.",
+                name=user.name,
+            ),
+            "success",
+        )
+    if withdrawn:
+        flash(
+            ngettext(
+                "%(num)d invitation they had sent no longer works.",
+                "%(num)d invitations they had sent no longer work.",
+                withdrawn,
+            ),
+            "info",
+        )
+    return redirect(url_for("accounts.organisation_users"))
+
+
+@provider_admin_required
+def set_colleague_role(user_id):
+    user = _colleague(user_id)
+    form = ColleagueRoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        operations.set_colleague_role(user, Role(form.role.data), by=current_user)
+    except operations.AccountError as error:
+        db.session.rollback()
+        return _users_page(refusal=error.message), 409
+    db.session.commit()
+    log.info("user %s made %s by user %s", user.id, user.role, current_user.id)
+    if user.role == Role.PROVIDER_ADMIN:
+        flash(
+            _("%(name)s is now an administrator of your organisation.", name=user.name), "success"
+        )
+    else:
+        flash(_("%(name)s is now a provider user.", name=user.name), "success")
+    return redirect(url_for("accounts.organisation_users"))
 
 
 @provider_admin_required

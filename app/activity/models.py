@@ -32,6 +32,8 @@ class AccountAction(StrEnum):
     STAFF_ACCOUNT_CREATED = "staff_account_created"
     ACCOUNT_DISABLED = "account_disabled"
     ACCOUNT_ENABLED = "account_enabled"
+    MADE_ADMINISTRATOR = "made_administrator"
+    MADE_PROVIDER_USER = "made_provider_user"
 
 
 class AccountEvent(db.Model):

@@ -27,6 +27,8 @@ LABELS = {
     AccountAction.STAFF_ACCOUNT_CREATED: _l("Staff account created"),
     AccountAction.ACCOUNT_DISABLED: _l("Account disabled"),
     AccountAction.ACCOUNT_ENABLED: _l("Account enabled"),
+    AccountAction.MADE_ADMINISTRATOR: _l("Made an administrator"),
+    AccountAction.MADE_PROVIDER_USER: _l("Made a provider user"),
 }
 
 

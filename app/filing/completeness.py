@@ -7,6 +7,7 @@ from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import Organisation, OrganisationKind
+from ..accounts.operations import country_problem
 from ..domain import calendar
 from ..domain.plausibility import (
     PENTEST_IN_FUTURE,
@@ -44,6 +45,7 @@ PROVIDER_LABELS = {
     "name_en": _l("Legal name (English)"),
     "corporate_number": _l("Corporate number"),
     "lei": _l("LEI (Legal Entity Identifier)"),
+    "country": _l("Country of incorporation"),
     "postal_code": _l("Postal code"),
     "address": _l("Head-office address"),
     "representative_name": _l("Representative's name"),
@@ -123,6 +125,10 @@ def _provider(check, organisation):
         check.require("provider", organisation, "corporate_number")
     else:
         check.require("provider", organisation, "lei")
+    # A profile saved before the rule held (a foreign company in Japan) is not filed as is.
+    problem = country_problem(organisation.kind, organisation.country)
+    if problem is not None:
+        check.add("provider", "country", problem)
 
 
 def _notice(check, notice, today, advance_business_days, accepted_ids):

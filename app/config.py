@@ -65,6 +65,7 @@ class Defaults:
     REVIEW_BUSINESS_DAYS = 20
     ADVANCE_BUSINESS_DAYS = 40
     INFORMATION_REPLY_BUSINESS_DAYS = 10
+    INFORMATION_REPLY_MIN_BUSINESS_DAYS = 5  # the earliest reply-by date a request may set
     # Reminders (`flask reminders send`, and the worker daily): this many business days
     # before a reply-by date or a review deadline, and once a deadline has passed.
     REMINDER_BUSINESS_DAYS = 3

@@ -17,6 +17,7 @@ from app.domain import calendar
 from app.domain.workflow import Status
 from app.extensions import db
 from app.filing.models import NoticeType
+from app.review.models import InformationRequest
 from tests.conftest import BACKEND, counting_statements
 from tests.factories import make_organisation, make_user
 from tests.review_helpers import (
@@ -167,6 +168,104 @@ def test_handler_mine_and_unassigned(reviewer, mixed, people):
     assert len(listed(reviewer, status="all", handler="someone")) == len(everything)
 
 
+def handler_options(page: str) -> dict[str, str]:
+    select = re.search(r'<select id="handler" name="handler">(.*?)</select>', page, re.S)
+    return {
+        value: label.strip()
+        for value, label in re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select[1])
+    }
+
+
+def test_a_supervisor_lists_one_examiners_notices(client, auth, mixed, people):
+    everything = [n for group in mixed.values() for n in group]
+    auth.login(client, people.supervisor)
+
+    theirs = listed(client, status="all", handler=str(people.reviewer.id))
+
+    assert sorted(theirs) == sorted(
+        numbers(n for n in everything if n.handler_id == people.reviewer.id)
+    )
+    page = client.get("/review/", query_string={"handler": people.reviewer.id}).text
+    options = handler_options(page)
+    assert options[str(people.reviewer.id)] == people.reviewer.name
+    assert options[str(people.supervisor.id)] == people.supervisor.name
+    assert re.search(rf'<option value="{people.reviewer.id}" selected>', page)
+
+
+@pytest.mark.parametrize("who", ["provider_a_user", "administrator", "nobody"])
+def test_a_handler_filter_naming_no_review_staff_is_ignored_and_said(reviewer, mixed, people, who):
+    everything = [n for group in mixed.values() for n in group]
+    user_id = getattr(people, who).id if who != "nobody" else 987654
+    response = reviewer.get("/review/", query_string={"status": "all", "handler": user_id})
+
+    assert sorted(ROW.findall(response.text)) == sorted(numbers(everything))
+    assert str(user_id) not in handler_options(response.text)
+    assert "Some filter values were not recognised and are ignored: Handler." in response.text
+
+
+def test_a_disabled_handler_is_marked_in_the_queue_and_offered_to_find_their_notices(
+    client, auth, people
+):
+    leaver = make_user(Role.REVIEWER, name="Taro Leaver")
+    gone = make_user(Role.REVIEWER, name="Jiro Gone")  # no open notice: not offered
+    theirs = filed_notice(
+        people.org_a, people.provider_a_user, status=Status.UNDER_REVIEW, handler=leaver
+    )
+    leaver.active = False
+    gone.active = False
+    db.session.commit()
+    auth.login(client, people.supervisor)
+
+    page = client.get("/review/").text
+    row = re.search(rf"{theirs.receipt_number}</a></td>.*?</tr>", page, re.S)[0]
+    handler = re.search(r'<td data-label="Handler">(.*?)</td>', row, re.S)[1]
+    assert handler == "Taro Leaver<br><strong>(account disabled)</strong>"
+    options = handler_options(page)
+    assert options[str(leaver.id)] == "Taro Leaver (account disabled)"
+    assert str(gone.id) not in options
+    assert listed(client, handler=leaver.id) == [theirs.receipt_number]
+    # Named in the filter, a disabled examiner without open notices is still a known choice.
+    assert listed(client, status="all", handler=gone.id) == []
+    page = client.get("/review/", query_string={"handler": gone.id}).text
+    assert handler_options(page)[str(gone.id)] == "Jiro Gone (account disabled)"
+    assert "not recognised" not in page
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        ({"status": "bogus"}, "Status"),
+        ({"type": "' OR 1=1 --"}, "Type of notice"),
+        ({"due_within": "soon"}, "Due within (business days, overdue included)"),
+        ({"due_within": "366"}, "Due within (business days, overdue included)"),
+        ({"overdue": "yes"}, "Overdue only"),
+        ({"sort": "id; DROP TABLE notices"}, "Sort by"),
+        ({"status": "draft", "handler": "x"}, "Status and Handler"),
+    ],
+)
+def test_an_ignored_filter_value_is_said_on_the_page(reviewer, mixed, args, named):
+    page = reviewer.get("/review/", query_string=args).text
+    notice = re.search(r'<p class="panel" role="status">(.*?)</p>', page, re.S)
+    assert notice, "the page does not say that a value was ignored"
+    assert notice[1] == f"Some filter values were not recognised and are ignored: {named}."
+
+
+def test_known_or_empty_filter_values_say_nothing(reviewer, mixed, people):
+    page = reviewer.get(
+        "/review/",
+        query_string={
+            "status": "all",
+            "type": "",
+            "handler": "mine",
+            "due_within": "",
+            "overdue": "1",
+            "sort": "",
+            "q": "",
+        },
+    ).text
+    assert "not recognised" not in page
+
+
 @pytest.fixture
 def clocked(people):
     """Open notices around today's date, named by when they are due."""
@@ -197,6 +296,81 @@ def test_overdue_lists_running_clocks_past_their_deadline(reviewer, clocked):
     assert listed(reviewer, status="all", overdue="1") == by_deadline(expected)
 
 
+@pytest.fixture
+def awaiting(people):
+    """Notices awaiting the provider's reply: one past its reply-by date, one due today,
+    one answered late and then asked again (in time)."""
+    org, user = people.org_a, people.provider_a_user
+    today = jst_today()
+
+    def waiting(name, *requests):
+        notice = filed_notice(
+            org,
+            user,
+            status=Status.INFORMATION_REQUESTED,
+            handler=people.reviewer,
+            deadline=calendar.add_business_days(today, 12),
+            system_name=name,
+        )
+        for reply_by, answered in requests:
+            db.session.add(
+                InformationRequest(
+                    notice_id=notice.id,
+                    requested_by_id=people.reviewer.id,
+                    paused_from=today - timedelta(days=30),
+                    reply_by=reply_by,
+                    comment="Send the report.",
+                    response="Here." if answered else None,
+                    responded_at=calendar.utcnow() if answered else None,
+                )
+            )
+        db.session.flush()
+        return notice
+
+    made = {
+        "late": waiting("Late reply", (today - timedelta(days=3), False)),
+        "due today": waiting("Reply due today", (today, False)),
+        "asked again": waiting(
+            "Asked again", (today - timedelta(days=9), True), (today + timedelta(days=7), False)
+        ),
+    }
+    db.session.commit()
+    return made
+
+
+def test_a_missed_reply_by_date_is_marked_in_the_queue_row(reviewer, awaiting):
+    page = reviewer.get("/review/").text
+    cells = deadline_cells(page)
+    late = jst_today() - timedelta(days=3)
+    assert cells["Late reply"] == (
+        'Clock stopped<br><strong class="overdue">Reply overdue: due by '
+        f'<span class="queue__deadline">{late.isoformat()}</span></strong>'
+    )
+    assert cells["Reply due today"] == "Clock stopped"
+    assert cells["Asked again"] == "Clock stopped"
+
+
+def test_overdue_lists_missed_reply_by_dates_too(reviewer, clocked, awaiting):
+    expected = [clocked[k] for k in ("overdue", "long overdue", "proposal overdue")]
+    expected.append(awaiting["late"])
+    assert sorted(listed(reviewer, overdue="1")) == sorted(numbers(expected))
+    assert listed(reviewer, status="information_requested", overdue="1") == numbers(
+        [awaiting["late"]]
+    )
+    # "Due within" is about the review clock, which stands still while a reply is awaited.
+    assert awaiting["late"].receipt_number not in listed(reviewer, due_within="30")
+
+
+def test_the_overdue_filter_says_what_it_includes(reviewer):
+    page = reviewer.get("/review/").text
+    assert 'aria-describedby="overdue-hint"' in page
+    assert (
+        '<p class="hint" id="overdue-hint">Past the review deadline, or past the reply-by date '
+        "of an information request.</p>" in page
+    )
+    assert '<label for="due_within">Due within (business days, overdue included)</label>' in page
+
+
 def test_due_within_counts_business_days_and_includes_what_is_overdue(reviewer, clocked):
     expected = [
         clocked[k] for k in ("overdue", "long overdue", "proposal overdue", "due today", "in 3")
@@ -215,22 +389,33 @@ def test_a_due_within_out_of_range_is_ignored(reviewer, clocked, value):
     assert sorted(listed(reviewer, due_within=value)) == sorted(numbers(running))
 
 
-def test_the_queue_shows_days_left_and_overdue(reviewer, clocked):
-    page = reviewer.get("/review/").get_data(as_text=True)
-    rows = dict(
-        re.findall(
-            r'<td data-label="System">([^<]+)</td>.*?'
-            r'<td data-label="Business days left">\s*(.*?)\s*</td>',
-            page,
-            re.S,
-        )
+def deadline_cells(page: str) -> dict[str, str]:
+    """The review-deadline cell of each row, by system name, without its line breaks."""
+    cells = re.findall(
+        r'<td data-label="System">([^<]+)</td>.*?'
+        r'<td data-label="Review deadline">\s*(.*?)\s*</td>',
+        page,
+        re.S,
     )
-    assert "Overdue by 1 day" in rows["overdue"]
-    assert "Overdue by 10 days" in rows["long overdue"]
-    assert rows["overdue but paused"] == "Clock stopped"
-    assert rows["in 3"] == "3"
+    return {name: re.sub(r"\s*\n\s*", "", cell) for name, cell in cells}
+
+
+def test_the_queue_shows_business_days_left_overdue_and_the_deadline(reviewer, clocked):
+    cells = deadline_cells(reviewer.get("/review/").get_data(as_text=True))
+
+    def deadline(name):
+        return f'<br><span class="queue__deadline">{clocked[name].review_deadline}</span>'
+
+    assert cells["overdue"] == (
+        '<strong class="overdue">Overdue by 1 business day</strong>' + deadline("overdue")
+    )
+    assert cells["long overdue"] == (
+        '<strong class="overdue">Overdue by 10 business days</strong>' + deadline("long overdue")
+    )
+    assert cells["overdue but paused"] == "Clock stopped"
+    assert cells["in 3"] == "3 business days left" + deadline("in 3")
     if calendar.is_business_day(jst_today()):
-        assert "Due today" in rows["due today"]
+        assert cells["due today"] == "<strong>Due today</strong>" + deadline("due today")
 
 
 # --- text search ----------------------------------------------------------------------------
@@ -450,9 +635,7 @@ def test_paging_by_provider_reaches_every_notice_when_names_are_as_long_as_allow
     names = [(("𠮷" if letter == "A" else "ボ") * 199 + letter) for letter in "CAB"]
     orgs = [make_organisation(name_ja=name, name_en=f"Long {i}") for i, name in enumerate(names)]
     users = [make_user(Role.PROVIDER_USER, org) for org in orgs]
-    made = [
-        filed_notice(orgs[i % 3], users[i % 3], system_name=f"Long name {i}") for i in range(7)
-    ]
+    made = [filed_notice(orgs[i % 3], users[i % 3], system_name=f"Long name {i}") for i in range(7)]
     db.session.commit()
     assert {len(org.name_ja) for org in orgs} == {200}
     app.config["PAGE_SIZE"] = 2
@@ -543,9 +726,10 @@ def seed(people, handlers, count, offset=0):
 
 
 # Statements for one queue page, the same for 5 notices or 60: the sign-in session with
-# its user, the page of notices with providers and handlers joined, the tab counts (and
-# on SQLite the BEGIN that app/database.py issues).
-STATEMENTS = {"sqlite": 4, "postgresql": 3}
+# its user, the review staff the handler filter offers, the page of notices with providers,
+# handlers and open requests' reply-by dates read with it, the tab counts (and on SQLite
+# the BEGIN that app/database.py issues).
+STATEMENTS = {"sqlite": 5, "postgresql": 4}
 
 
 def test_the_queue_costs_the_same_statements_for_5_or_60_notices(reviewer, people):
@@ -571,6 +755,11 @@ def test_the_queue_costs_the_same_statements_for_5_or_60_notices(reviewer, peopl
 
 
 # --- the default page reads the open-notices index ------------------------------------------
+
+
+# The statement that reads the page's notices (the handler filter's staff list reads
+# notices too).
+PAGE_QUERY = "FROM notices JOIN organisations"
 
 
 @contextmanager
@@ -599,7 +788,7 @@ def test_the_default_page_reads_the_open_notices_index(reviewer, people):
         connection.exec_driver_sql("ANALYZE")  # as `flask demo seed` and autovacuum do
     with capturing_statements() as seen:
         reviewer.get("/review/")
-    statement, parameters = next((s, p) for s, p in seen if "FROM notices" in s)
+    statement, parameters = next((s, p) for s, p in seen if PAGE_QUERY in s)
     assert "'submitted', 'under_review', 'information_requested', 'decision_proposed'" in statement
     with db.engine.connect() as connection:
         if BACKEND == "sqlite":
@@ -621,7 +810,7 @@ def test_a_search_looks_up_providers_first_so_the_notices_condition_stays_indexa
     seed(people, [people.reviewer], 5)
     with capturing_statements() as seen:
         reviewer.get("/review/", query_string={"status": "all", "q": "Vaultline"})
-    statement = next(s for s, _ in seen if "FROM notices" in s)
+    statement = next(s for s, _ in seen if PAGE_QUERY in s)
     where = statement.split("WHERE", 1)[1]
     assert "organisations.name_key" not in where
     assert "notices.organisation_id IN (" in statement
@@ -640,3 +829,25 @@ def test_the_search_columns_have_trigram_indexes(app):
         text = "\n".join(str(row[0]) for row in plan)
     assert "ix_notices_receipt_number_trgm" in text, text
     assert "ix_notices_system_name_key_trgm" in text, text
+
+
+def test_the_overdue_filter_reads_indexes_only(reviewer, people, awaiting):
+    """Both halves of "overdue" are index lookups: running clocks past their deadline by the
+    index on (status, deadline), missed reply-by dates by the notices awaiting a reply and
+    each one's requests by the (notice_id, id) index; the notices are never read whole."""
+    seed(people, [people.reviewer], 8)
+    with capturing_statements() as seen:
+        reviewer.get("/review/", query_string={"overdue": "1"})
+    statement, parameters = next((s, p) for s, p in seen if PAGE_QUERY in s)
+    assert "notices.status IN ('information_requested')" in statement
+    with db.engine.connect() as connection:
+        if BACKEND == "sqlite":
+            plan = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+            lines = [str(row[-1]) for row in plan]
+            assert "SCAN notices" not in lines, lines
+        else:
+            connection.exec_driver_sql("SET enable_seqscan = off")
+            plan = connection.exec_driver_sql("EXPLAIN " + statement, parameters)
+            text = "\n".join(str(row[0]) for row in plan)
+            assert "ix_information_requests_notice" in text, text
+            assert "Seq Scan on notices" not in text, text

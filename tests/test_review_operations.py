@@ -5,7 +5,7 @@ one notice at once, through two browsers and through two threads."""
 import json
 import re
 import threading
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -197,14 +197,14 @@ def test_an_information_request_stops_the_clock(people):
         people.reviewer,
         comment="Send the SOC 2 report.",
         today=today,
-        reply_by=today + timedelta(days=14),
+        reply_by=calendar.add_business_days(today, 10),
     )
     db.session.commit()
 
     assert notice.status == Status.INFORMATION_REQUESTED
     assert days_left(notice, today) is None
     assert request.paused_from == calendar.business_day_on_or_after(today)
-    assert request.reply_by == today + timedelta(days=14)
+    assert request.reply_by == calendar.add_business_days(today, 10)
     assert request.response is None
     event = last_event(notice)
     assert (event.action, event.comment) == ("request_information", "Send the SOC 2 report.")
@@ -225,16 +225,85 @@ def test_an_information_request_says_what_is_needed(people, comment):
     assert_refused(notice, lambda: request_info(notice, people.reviewer, comment=comment))
 
 
-@pytest.mark.parametrize("days", [0, -1])
-def test_the_reply_by_date_lies_in_the_future(people, days):
-    notice = notice_at(Status.UNDER_REVIEW, people)
-    today = jst_today()
-    assert_refused(
-        notice,
-        lambda: request_info(
-            notice, people.reviewer, today=today, reply_by=today + timedelta(days=days)
+# Friday 27 November 2026: five business days later is Friday 4 December.
+FRIDAY = date(2026, 11, 27)
+TOO_SOON = (
+    "The reply-by date must be December 4, 2026 or later: at least 5 business days from today."
+)
+NOT_A_BUSINESS_DAY = (
+    "The reply-by date must be a business day: not a Saturday, Sunday or national holiday, "
+    "nor between 29 December and 3 January."
+)
+
+
+@pytest.mark.parametrize(
+    ("today", "reply_by", "reason"),
+    [
+        pytest.param(FRIDAY, FRIDAY, TOO_SOON, id="today"),
+        pytest.param(FRIDAY, date(2026, 11, 26), TOO_SOON, id="yesterday"),
+        pytest.param(FRIDAY, date(2026, 11, 30), TOO_SOON, id="the next business day"),
+        pytest.param(FRIDAY, date(2026, 12, 3), TOO_SOON, id="four business days away"),
+        pytest.param(FRIDAY, date(2026, 12, 5), NOT_A_BUSINESS_DAY, id="a Saturday"),
+        pytest.param(FRIDAY, date(2026, 12, 6), NOT_A_BUSINESS_DAY, id="a Sunday"),
+        pytest.param(FRIDAY, date(2026, 12, 31), NOT_A_BUSINESS_DAY, id="31 December"),
+        pytest.param(FRIDAY, date(2026, 12, 29), NOT_A_BUSINESS_DAY, id="29 December, a Tuesday"),
+        pytest.param(
+            date(2026, 11, 13), date(2026, 11, 23), NOT_A_BUSINESS_DAY, id="a national holiday"
         ),
+    ],
+)
+def test_the_reply_by_date_is_a_business_day_far_enough_ahead(people, today, reply_by, reason):
+    notice = notice_at(Status.UNDER_REVIEW, people)
+
+    refused = assert_refused(
+        notice,
+        lambda: request_info(notice, people.reviewer, today=today, reply_by=reply_by),
     )
+
+    assert text(refused.reason) == reason
+
+
+def test_the_earliest_permitted_reply_by_date_is_accepted(people):
+    notice = notice_at(Status.UNDER_REVIEW, people)
+    request = request_info(notice, people.reviewer, today=FRIDAY, reply_by=date(2026, 12, 4))
+    assert request.reply_by == date(2026, 12, 4)
+    assert notice.status == Status.INFORMATION_REQUESTED
+
+
+def test_a_request_on_a_saturday_counts_its_business_days_from_the_monday(people):
+    """Saturday 28 November: Monday 30 November is the first of the five business days."""
+    notice = notice_at(Status.UNDER_REVIEW, people)
+    saturday = date(2026, 11, 28)
+    refused = assert_refused(
+        notice,
+        lambda: request_info(notice, people.reviewer, today=saturday, reply_by=date(2026, 12, 3)),
+    )
+    assert text(refused.reason) == TOO_SOON
+    request_info(notice, people.reviewer, today=saturday, reply_by=date(2026, 12, 4))
+
+
+def test_the_minimum_reply_period_is_a_setting(app, people):
+    app.config["INFORMATION_REPLY_MIN_BUSINESS_DAYS"] = 10
+    notice = notice_at(Status.UNDER_REVIEW, people)
+    refused = assert_refused(
+        notice,
+        lambda: request_info(notice, people.reviewer, today=FRIDAY, reply_by=date(2026, 12, 4)),
+    )
+    assert text(refused.reason) == (
+        "The reply-by date must be December 11, 2026 or later: "
+        "at least 10 business days from today."
+    )
+    # A caller may also say it: one business day is the least there is.
+    request = ops.request_information(
+        notice,
+        people.reviewer,
+        comment="More.",
+        reply_by=date(2026, 11, 30),
+        today=FRIDAY,
+        expected_version=notice.version,
+        min_reply_business_days=0,
+    )
+    assert request.reply_by == date(2026, 11, 30)
 
 
 def test_only_the_handler_or_a_supervisor_requests_information(people, second_reviewer):
@@ -660,7 +729,7 @@ def _with_expected_version(step, notice, people, version):
             people.supervisor,
             comment="More.",
             today=jst_today(),
-            reply_by=jst_today() + timedelta(days=10),
+            reply_by=calendar.add_business_days(jst_today(), 10),
             **common,
         )
     elif step == "respond":
@@ -826,7 +895,10 @@ def test_whoever_acted_on_an_old_page_is_told_who_changed_it_and_when(
         first_post = ("assign", {"assignee": second_reviewer.id})
         second_post = (
             "request-information",
-            {"comment": "More please.", "reply_by": (jst_today() + timedelta(days=20)).isoformat()},
+            {
+                "comment": "More please.",
+                "reply_by": calendar.add_business_days(jst_today(), 15).isoformat(),
+            },
         )
     first, second = client, app.test_client()
     auth.login(first, winner)

@@ -6,6 +6,7 @@ import io
 import json
 import re
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from babel.dates import format_date
@@ -501,13 +502,52 @@ def test_an_incomplete_form_answers_422_and_writes_nothing(staff, people, action
     assert state_of(notice.id) == before
 
 
-@pytest.mark.parametrize("days_ago", [0, 1, 400])
-def test_a_past_reply_by_date_is_a_message_beside_the_field_and_keeps_the_text(
-    staff, people, days_ago
+def earliest_reply_by() -> date:
+    """The earliest reply-by date a request made today may set (the default setting)."""
+    return calendar.add_business_days(jst_today(), 5)
+
+
+def first_on_or_after(day: date, wanted) -> date:
+    while not wanted(day):
+        day += timedelta(days=1)
+    return day
+
+
+def too_soon_message() -> str:
+    earliest = format_date(earliest_reply_by(), "long", locale="en")
+    return f"The reply-by date must be {earliest} or later: at least 5 business days from today."
+
+
+NOT_A_BUSINESS_DAY = (
+    "The reply-by date must be a business day: not a Saturday, Sunday or national holiday, "
+    "nor between 29 December and 3 January."
+)
+REPLY_BY_REFUSALS = {
+    "today": (lambda: jst_today(), too_soon_message),
+    "yesterday": (lambda: jst_today() - timedelta(days=1), too_soon_message),
+    "last year": (lambda: jst_today() - timedelta(days=400), too_soon_message),
+    "a business day too soon": (
+        lambda: business_days_before(earliest_reply_by(), 1),
+        too_soon_message,
+    ),
+    "a Saturday": (
+        lambda: first_on_or_after(earliest_reply_by(), lambda d: d.weekday() == 5),
+        lambda: NOT_A_BUSINESS_DAY,
+    ),
+    "31 December": (
+        lambda: first_on_or_after(earliest_reply_by(), lambda d: (d.month, d.day) == (12, 31)),
+        lambda: NOT_A_BUSINESS_DAY,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(REPLY_BY_REFUSALS))
+def test_a_refused_reply_by_date_is_a_message_beside_the_field_and_keeps_the_text(
+    staff, people, case
 ):
+    day, message = (f() for f in REPLY_BY_REFUSALS[case])
     notice = notice_at(Status.UNDER_REVIEW, people)
     before = state_of(notice.id)
-    day = jst_today() - timedelta(days=days_ago)
     wanted = "Send the SOC 2 Type II report for 2025."
 
     response = staff.post(
@@ -519,20 +559,172 @@ def test_a_past_reply_by_date_is_a_message_beside_the_field_and_keeps_the_text(
     assert "This action could not be carried out" not in page
     field = re.search(r'<div class="field [^"]*field--error[^"]*">.*?</div>', page, re.S).group(0)
     assert 'id="reply_by-error"' in field
-    assert "The reply-by date must be in the future." in field
+    assert f"<span>{message}</span>" in field
     assert shown(wanted) in page
     assert state_of(notice.id) == before
 
 
-def test_the_reply_by_input_starts_at_the_earliest_day_allowed(staff, people):
+def test_the_earliest_permitted_reply_by_date_is_sent(staff, people):
+    notice = notice_at(Status.UNDER_REVIEW, people)
+
+    response = staff.post(
+        f"/review/notices/{notice.id}/request-information",
+        data={
+            "version": notice.version,
+            "comment": "More.",
+            "reply_by": earliest_reply_by().isoformat(),
+        },
+    )
+
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert notice.status == Status.INFORMATION_REQUESTED
+    assert ops.open_request(notice).reply_by == earliest_reply_by()
+
+
+def test_the_reply_by_field_states_the_earliest_permitted_date(staff, people):
     notice = notice_at(Status.UNDER_REVIEW, people)
 
     page = page_of(staff.get(f"/review/notices/{notice.id}"))
 
-    tomorrow = jst_today() + timedelta(days=1)
-    assert re.search(rf'<input[^>]*id="reply_by"[^>]*min="{tomorrow.isoformat()}"', page) or (
-        re.search(rf'<input[^>]*min="{tomorrow.isoformat()}"[^>]*id="reply_by"', page)
+    earliest = earliest_reply_by()
+    field = re.search(r'<input[^>]*id="reply_by"[^>]*>', page).group(0)
+    assert f'min="{earliest.isoformat()}"' in field
+    assert 'aria-describedby="reply_by-hint"' in field
+    hint = re.search(r'<p class="hint" id="reply_by-hint">(.*?)</p>', page, re.S).group(1)
+    assert hint == (
+        "A business day at least 5 business days from today. "
+        f"The earliest permitted date is {format_date(earliest, 'long', locale='en')}."
     )
+    # What the field offers is a date the request accepts.
+    offered = date.fromisoformat(re.search(r'value="([\d-]+)"', field).group(1))
+    assert offered >= earliest and calendar.is_business_day(offered)
+
+
+def test_the_reply_by_field_follows_the_setting(app, staff, people):
+    app.config["INFORMATION_REPLY_MIN_BUSINESS_DAYS"] = 15
+    notice = notice_at(Status.UNDER_REVIEW, people)
+
+    page = page_of(staff.get(f"/review/notices/{notice.id}"))
+
+    earliest = calendar.add_business_days(jst_today(), 15)
+    field = re.search(r'<input[^>]*id="reply_by"[^>]*>', page).group(0)
+    assert f'min="{earliest.isoformat()}"' in field
+    assert f'value="{earliest.isoformat()}"' in field  # the usual 10 days are too few
+    assert "at least 15 business days from today" in page
+
+
+# --- what is late, and who can no longer act --------------------------------------------------
+
+
+def summary_of(page: str) -> str:
+    return re.search(r'<dl class="summary">(.*?)</dl>', page, re.S).group(1)
+
+
+def test_a_missed_reply_by_date_is_marked_on_the_staff_page(staff, people):
+    notice = notice_at(Status.UNDER_REVIEW, people)
+    asked_on = business_days_before(jst_today(), 12)
+    reply_by = business_days_before(jst_today(), 2)
+    request_info(notice, people.reviewer, today=asked_on, reply_by=reply_by)
+    db.session.commit()
+
+    page = page_of(staff.get(f"/review/notices/{notice.id}"))
+
+    assert (
+        '<dt>Information requests</dt><dd><strong class="overdue">'
+        f"Reply overdue: due by {format_date(reply_by, 'long', locale='en')}</strong></dd>"
+    ) in summary_of(page)
+
+
+def test_a_reply_by_date_not_yet_passed_is_not_marked(staff, people):
+    notice = notice_at(Status.UNDER_REVIEW, people)
+    request_info(notice, people.reviewer)  # ten business days ahead
+    db.session.commit()
+
+    page = page_of(staff.get(f"/review/notices/{notice.id}"))
+
+    assert "Reply overdue" not in page
+    assert "(Clock stopped)" in summary_of(page)
+
+
+def test_a_disabled_handler_is_marked_and_the_supervisor_can_list_their_notices(
+    client, auth, people
+):
+    notice = notice_at(Status.UNDER_REVIEW, people)
+    people.reviewer.active = False
+    db.session.commit()
+    auth.login(client, people.supervisor)
+
+    page = page_of(client.get(f"/review/notices/{notice.id}"))
+
+    handler = re.search(r"<dt>Handler</dt><dd>(.*?)</dd>", page, re.S).group(1)
+    assert people.reviewer.name in handler
+    assert "<strong>(account disabled)</strong>" in handler
+    link = re.search(r"<a href=\"([^\"]+)\"[^>]*>List this handler.s open notices</a>", handler)
+    assert link, handler
+    listed = page_of(client.get(link.group(1).replace("&amp;", "&")))
+    assert f">{notice.receipt_number}</a>" in listed
+    # The assign form is on the same page: the supervisor reassigns at once.
+    assert f'action="/review/notices/{notice.id}/assign"' in page
+
+
+def test_an_active_handler_is_not_marked(staff, people):
+    notice = notice_at(Status.UNDER_REVIEW, people)
+    page = page_of(staff.get(f"/review/notices/{notice.id}"))
+    assert "account disabled" not in page
+
+
+# --- the two-person decision on the page --------------------------------------------------------
+
+
+def action_messages(page: str) -> list[str]:
+    """The paragraphs of the Actions section outside its forms."""
+    actions = re.sub(r"<form.*?</form>", "", section(page, "actions-title"), flags=re.S)
+    return [re.sub(r"\s+", " ", p).strip() for p in re.findall(r"<p[^>]*>(.*?)</p>", actions, re.S)]
+
+
+@pytest.mark.parametrize("proposer", ["supervisor", "reviewer"])
+def test_the_proposer_sees_one_message_only(client, auth, people, proposer):
+    notice = notice_at(Status.UNDER_REVIEW, people)
+    propose(notice, getattr(people, proposer))
+    db.session.commit()
+    auth.login(client, getattr(people, proposer))
+
+    page = page_of(client.get(f"/review/notices/{notice.id}"))
+
+    expected = {
+        "supervisor": "You proposed this decision; another supervisor must confirm it.",
+        "reviewer": "You proposed this decision; a supervisor must confirm it.",
+    }[proposer]
+    assert action_messages(page) == [expected]
+    assert "No action is available" not in page
+
+
+@pytest.mark.parametrize(
+    ("outcome", "verb"), [("accept", "accept"), ("return", "return")], ids=["accept", "return"]
+)
+def test_confirming_a_decision_asks_first_and_says_what_follows(
+    client, auth, people, checker, outcome, verb
+):
+    notice = notice_at(Status.UNDER_REVIEW, people)
+    propose(notice, people.reviewer, outcome=outcome)
+    db.session.commit()
+    auth.login(client, checker)
+
+    page = page_of(client.get(f"/review/notices/{notice.id}"))
+
+    confirm_form = re.search(
+        r'<form[^>]*action="/review/notices/\d+/confirm-decision"[^>]*>', page
+    ).group(0)
+    assert (
+        f'data-confirm="Confirm the decision to {verb} {notice.receipt_number}? The decision '
+        "becomes final: the decision notice (PDF) is issued and the provider is told by "
+        'e-mail. This cannot be undone."'
+    ) in confirm_form
+    send_back_form = re.search(
+        r'<form[^>]*action="/review/notices/\d+/send-back"[^>]*>', page
+    ).group(0)
+    assert "data-confirm" not in send_back_form
 
 
 # --- markup is text -------------------------------------------------------------------------
@@ -709,3 +901,35 @@ def test_the_overview_shows_counts_overdue_median_and_load(client, auth, people,
     assert "(3 decisions)" in page
     load = re.findall(r"<tr><td>([^<]+)</td><td>(\d+)</td></tr>", page)
     assert load == [(people.reviewer.name, "2"), (checker.name, "1")]
+
+
+# --- layout rules the browser tests cannot see in a screenshot ---------------------------------
+
+STATIC = Path(__file__).resolve().parent.parent / "static" / "css"
+
+
+def css_rules(name: str) -> dict[str, str]:
+    """Each rule of a style sheet as selector -> declarations, comments left out."""
+    text = re.sub(r"/\*.*?\*/", "", (STATIC / name).read_text(), flags=re.S)
+    return {
+        " ".join(selector.split()): body.strip()
+        for selector, body in re.findall(r"([^{}]+)\{([^{}]*)\}", text)
+    }
+
+
+def test_printed_sections_flow_instead_of_one_a_page():
+    rules = css_rules("print.css")
+    assert not any("break-before: page" in body for body in rules.values())
+    assert "break-inside: auto" in rules[".notice-section"]
+    assert "break-inside: avoid" in rules["tr, th, td, li, dd"]
+    assert "break-after: avoid-page" in rules["h1, h2, h3, dt, caption"]
+    hashes = rules[".hash, td.hash"]
+    assert "overflow-wrap: anywhere" in hashes and "word-break: normal" in hashes
+
+
+def test_queue_numbers_and_names_keep_to_one_line_except_on_cards():
+    text = (STATIC / "app.css").read_text()
+    wide = "table.queue td:first-child, table.queue td:last-child, .queue__deadline"
+    assert re.search(re.escape(wide) + r" \{ white-space: nowrap; \}", text)
+    phone = text[text.index("@media (max-width: 48rem)") :]
+    assert re.search(r"table\.queue\.cards td:first-child[^{]*\{ white-space: normal; \}", phone)

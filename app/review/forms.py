@@ -1,3 +1,5 @@
+from flask import current_app
+from flask_babel import format_date, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
@@ -35,18 +37,41 @@ class InformationRequestForm(ActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # The browser's date picker starts at the earliest day the operation accepts.
-        self.reply_by.render_kw = {"min": self.earliest_reply_by().isoformat()}
+        # The browser's date picker starts at the earliest day the operation accepts, and
+        # the hint says which day that is before anything is sent.
+        earliest = self.earliest_reply_by()
+        self.reply_by.render_kw = {"min": earliest.isoformat()}
+        self.reply_by.description = ngettext(
+            "A business day at least %(num)d business day from today. "
+            "The earliest permitted date is %(date)s.",
+            "A business day at least %(num)d business days from today. "
+            "The earliest permitted date is %(date)s.",
+            self.min_business_days(),
+            date=format_date(earliest, "long"),
+        )
 
     @staticmethod
-    def earliest_reply_by():
-        return InformationRequest.earliest_reply_by(calendar.to_jst(calendar.utcnow()).date())
+    def min_business_days() -> int:
+        return max(1, current_app.config["INFORMATION_REPLY_MIN_BUSINESS_DAYS"])
+
+    @staticmethod
+    def today():
+        return calendar.to_jst(calendar.utcnow()).date()
+
+    @classmethod
+    def earliest_reply_by(cls, today=None):
+        return InformationRequest.earliest_reply_by(today or cls.today(), cls.min_business_days())
 
     def validate_reply_by(self, field):
-        """The operation's own rule, checked here so that a past date is a message beside
+        """The operation's own rule, checked here so that a refused date is a message beside
         the field (the request text kept) rather than a refusal page."""
-        if field.data is not None and field.data < self.earliest_reply_by():
-            raise ValidationError(_l("The reply-by date must be in the future."))
+        if field.data is None:
+            return
+        problem = InformationRequest.reply_by_problem(
+            field.data, self.today(), self.min_business_days()
+        )
+        if problem is not None:
+            raise ValidationError(problem)
 
 
 class ProposeForm(ActionForm):

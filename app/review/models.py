@@ -1,12 +1,15 @@
 """Information requests and the two-person decision on a notice."""
 
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 
+from flask_babel import LazyString, format_date, ngettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User, enum_column
+from ..domain import calendar
 from ..domain.workflow import Status
 from ..extensions import db
 from ..filing.models import Notice
@@ -16,6 +19,15 @@ from ..models import UTCDateTime, utcnow
 class Outcome(StrEnum):
     ACCEPT = "accept"
     RETURN = "return"
+
+
+def _too_soon(earliest: date, min_business_days: int) -> str:
+    return ngettext(
+        "The reply-by date must be %(date)s or later: at least %(num)d business day from today.",
+        "The reply-by date must be %(date)s or later: at least %(num)d business days from today.",
+        min_business_days,
+        date=format_date(earliest, "long"),
+    )
 
 
 class InformationRequest(db.Model):
@@ -40,10 +52,27 @@ class InformationRequest(db.Model):
     responded_by: Mapped[User | None] = relationship(foreign_keys=[responded_by_id])
 
     @staticmethod
-    def earliest_reply_by(today: date) -> date:
-        """The first day a reply may be due: tomorrow in Japan. The form offers it as the
-        date input's minimum and refuses earlier days; the operation refuses them too."""
-        return today + timedelta(days=1)
+    def earliest_reply_by(today: date, min_business_days: int) -> date:
+        """The first day a reply may be due: ``min_business_days`` business days after
+        ``today`` in Japan (at least one), itself a business day. The form offers it as the
+        date input's minimum and states it; the form and the operation refuse earlier days."""
+        return calendar.add_business_days(today, max(1, min_business_days))
+
+    @classmethod
+    def reply_by_problem(cls, reply_by: date, today: date, min_business_days: int):
+        """Why ``reply_by`` cannot be the reply-by date of a request made ``today``, or None.
+
+        The reason is translated when shown (a request may be made outside any request
+        context, by a command or a test)."""
+        earliest = cls.earliest_reply_by(today, min_business_days)
+        if reply_by < earliest:
+            return LazyString(_too_soon, earliest, max(1, min_business_days))
+        if not calendar.is_business_day(reply_by):
+            return _l(
+                "The reply-by date must be a business day: not a Saturday, Sunday or "
+                "national holiday, nor between 29 December and 3 January."
+            )
+        return None
 
     __table_args__ = (
         CheckConstraint("(responded_at IS NULL) = (response IS NULL)", name="response_with_time"),

@@ -3,6 +3,7 @@ transition, writes the rows and the history entry, and flushes; the request comm
 
 from datetime import date, datetime, timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -74,18 +75,28 @@ def assign_notice(notice: Notice, actor, assignee, *, expected_version: int) -> 
 
 
 def request_information(
-    notice: Notice, actor, *, comment: str, reply_by: date, today: date, expected_version: int
+    notice: Notice,
+    actor,
+    *,
+    comment: str,
+    reply_by: date,
+    today: date,
+    expected_version: int,
+    min_reply_business_days: int | None = None,
 ) -> InformationRequest:
+    """``min_reply_business_days`` defaults to the INFORMATION_REPLY_MIN_BUSINESS_DAYS
+    setting: the reply-by date is a business day at least that many business days ahead."""
     ensure_current(notice, expected_version)
     _require_handler_or_supervisor(Action.REQUEST_INFORMATION, notice, actor)
     if not comment.strip():
         raise ActionRefused(
             Action.REQUEST_INFORMATION, notice, _l("Say what information is needed.")
         )
-    if reply_by < InformationRequest.earliest_reply_by(today):
-        raise ActionRefused(
-            Action.REQUEST_INFORMATION, notice, _l("The reply-by date must be in the future.")
-        )
+    if min_reply_business_days is None:
+        min_reply_business_days = current_app.config["INFORMATION_REPLY_MIN_BUSINESS_DAYS"]
+    problem = InformationRequest.reply_by_problem(reply_by, today, min_reply_business_days)
+    if problem is not None:
+        raise ActionRefused(Action.REQUEST_INFORMATION, notice, problem)
     apply_transition(
         notice,
         Action.REQUEST_INFORMATION,

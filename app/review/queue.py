@@ -1,23 +1,24 @@
 """The review queue: filters, text search, an allowlist of sorts and keyset paging."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, or_, select, tuple_
+from sqlalchemy import and_, bindparam, case, exists, or_, select, tuple_
 from sqlalchemy.orm import aliased, contains_eager, load_only
 
-from ..accounts.models import Organisation, User
+from ..accounts.models import REVIEW_ROLES, Organisation, User
 from ..domain import calendar
 from ..domain.workflow import CLOCK_RUNNING, OPEN, Status
 from ..extensions import db
 from ..filing.models import Notice, NoticeType
 from ..forms import search_text
 from ..paging import cursor_arg, decode_cursor, page_of, text_matches
-from .models import NoticeStatusCount
+from .models import InformationRequest, NoticeStatusCount
 
 # PostgreSQL only, made by migration c4d5e6f7a8b9 (the models cannot declare them).
 SEARCH_INDEXES = frozenset({"ix_notices_receipt_number_trgm", "ix_notices_system_name_key_trgm"})
 FILED = tuple(s for s in Status if s != Status.DRAFT)
+FILED_VALUES = tuple(s.value for s in FILED)
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ SORTS = {
     "received": Sort("received", Notice.submitted_at, True, datetime.fromisoformat),
     "provider": Sort("provider", Organisation.name_ja, False, str),
 }
-HANDLERS = ("", "mine", "unassigned")
+HANDLERS = ("", "mine", "unassigned")  # or a review-staff member's id
 
 
 @dataclass
@@ -46,27 +47,46 @@ class QueueFilters:
     q: str = ""
     sort: str = "deadline"
     after: str = ""
+    # The query arguments given with a value the queue does not know, and so left out.
+    ignored: tuple[str, ...] = field(default=(), compare=False)
 
     @classmethod
-    def from_args(cls, args) -> "QueueFilters":
-        status = args.get("status", "open")
-        if status not in ("open", "all", *(s.value for s in FILED)):
-            status = "open"
-        notice_type = args.get("type", "")
-        if notice_type not in ("", *(t.value for t in NoticeType)):
-            notice_type = ""
-        handler = args.get("handler", "")
+    def from_args(cls, args, staff_ids=frozenset()) -> "QueueFilters":
+        """``staff_ids``: the review staff a handler filter may name (see review_staff)."""
+        ignored = []
+
+        def known(name, value, allowed, default=""):
+            if value in allowed:
+                return value
+            if value not in ("", None):
+                ignored.append(name)
+            return default
+
         due = args.get("due_within", type=int)
-        return cls(
-            status=status,
-            notice_type=notice_type,
-            handler=handler if handler in HANDLERS else "",
-            overdue=args.get("overdue") == "1",
-            due_within=due if due is not None and 0 <= due <= 365 else None,
+        if due is not None and not 0 <= due <= 365:
+            due = None
+        if due is None and args.get("due_within", ""):
+            ignored.append("due_within")
+        staff = {str(i) for i in staff_ids}
+        filters = cls(
+            status=known(
+                "status", args.get("status", "open"), ("open", "all", *FILED_VALUES), "open"
+            ),
+            notice_type=known("type", args.get("type", ""), ("", *(t.value for t in NoticeType))),
+            handler=known("handler", args.get("handler", ""), (*HANDLERS, *staff)),
+            overdue=known("overdue", args.get("overdue", ""), ("", "1")) == "1",
+            due_within=due,
             q=search_text(args.get("q")),
-            sort=args.get("sort") if args.get("sort") in SORTS else "deadline",
+            sort=known("sort", args.get("sort", ""), ("", *SORTS)) or "deadline",
             after=cursor_arg(args),
         )
+        filters.ignored = tuple(ignored)
+        return filters
+
+    @property
+    def handler_id(self) -> int | None:
+        """The staff member named by the handler filter, if it names one."""
+        return int(self.handler) if self.handler.isdigit() else None
 
     def args(self, **changes) -> dict:
         values = {
@@ -124,6 +144,45 @@ ROW_COLUMNS = (
 )
 
 
+def past_review_deadline(today: date):
+    """The clock runs and the review deadline has passed (the index on status, deadline)."""
+    return and_(status_in(CLOCK_RUNNING), Notice.review_deadline < today)
+
+
+def past_reply_by(today: date):
+    """Information is requested and the open request's reply-by date has passed: the
+    notices by the same index's status, each request found by its notice's index."""
+    return and_(
+        status_in([Status.INFORMATION_REQUESTED]),
+        exists().where(
+            InformationRequest.notice_id == Notice.id,
+            InformationRequest.response.is_(None),
+            InformationRequest.reply_by < today,
+        ),
+    )
+
+
+# The reply-by date of the request a notice awaits the answer to, read with the page: one
+# lookup on (notice_id, id) per row awaiting an answer, none for the others.
+OPEN_REQUEST_REPLY_BY = case(
+    (
+        Notice.status == Status.INFORMATION_REQUESTED,
+        select(InformationRequest.reply_by)
+        .where(InformationRequest.notice_id == Notice.id, InformationRequest.response.is_(None))
+        .order_by(InformationRequest.id.desc())
+        .limit(1)
+        .scalar_subquery(),
+    )
+)
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    notice: Notice
+    days_left: int | None  # business days to the deadline while the clock runs
+    reply_overdue: date | None  # the reply-by date of an unanswered request, once passed
+
+
 def _filtered(filters: QueueFilters, user, today: date):
     handler = aliased(User)
     query = (
@@ -135,7 +194,7 @@ def _filtered(filters: QueueFilters, user, today: date):
             contains_eager(Notice.organisation).load_only(
                 Organisation.name_ja, Organisation.name_en
             ),
-            contains_eager(Notice.handler.of_type(handler)).load_only(handler.name),
+            contains_eager(Notice.handler.of_type(handler)).load_only(handler.name, handler.active),
         )
     )
     if filters.status == "open":
@@ -150,8 +209,10 @@ def _filtered(filters: QueueFilters, user, today: date):
         query = query.where(Notice.handler_id == user.id)
     elif filters.handler == "unassigned":
         query = query.where(Notice.handler_id.is_(None))
+    elif filters.handler_id is not None:
+        query = query.where(Notice.handler_id == filters.handler_id)
     if filters.overdue:
-        query = query.where(status_in(CLOCK_RUNNING), Notice.review_deadline < today)
+        query = query.where(or_(past_review_deadline(today), past_reply_by(today)))
     if filters.due_within is not None:
         limit = calendar.add_business_days(today, filters.due_within)
         query = query.where(status_in(CLOCK_RUNNING), Notice.review_deadline <= limit)
@@ -172,8 +233,16 @@ def queue_page(filters: QueueFilters, user, *, today: date, size: int):
         query = query.order_by(sort.column.desc(), Notice.id.desc())
     else:
         query = query.order_by(sort.column.asc(), Notice.id.asc())
-    rows = db.session.scalars(query.limit(size + 1)).unique().all()
-    return page_of(rows, size, lambda last: (_sort_value(last, sort), last.id))
+    fetched = db.session.execute(query.add_columns(OPEN_REQUEST_REPLY_BY).limit(size + 1))
+    rows = [
+        QueueRow(
+            notice,
+            days_left(notice, today),
+            reply_by if reply_by is not None and reply_by < today else None,
+        )
+        for notice, reply_by in fetched.unique().all()
+    ]
+    return page_of(rows, size, lambda last: (_sort_value(last.notice, sort), last.notice.id))
 
 
 def _sort_value(notice: Notice, sort: Sort):
@@ -191,6 +260,21 @@ def status_counts() -> dict[str, int]:
     counts["open"] = sum(counts.get(str(s), 0) for s in OPEN)
     counts["all"] = sum(counts.get(str(s), 0) for s in FILED)
     return counts
+
+
+def review_staff(including: int | None = None) -> list[User]:
+    """The review staff the handler filter offers: every active reviewer and supervisor,
+    those disabled who still handle open notices (so that a supervisor finds what to
+    reassign), and the one ``including`` names if they are review staff at all."""
+    wanted = [User.active.is_(True), exists().where(Notice.handler_id == User.id, status_in(OPEN))]
+    if including is not None:
+        wanted.append(User.id == including)
+    return db.session.scalars(
+        select(User)
+        .options(load_only(User.name, User.active))
+        .where(User.role.in_(list(REVIEW_ROLES)), or_(*wanted))
+        .order_by(User.active.desc(), User.name, User.id)
+    ).all()
 
 
 def days_left(notice: Notice, today: date) -> int | None:

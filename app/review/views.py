@@ -20,7 +20,7 @@ from ..forms import options
 from ..history.operations import events_for
 from . import forms, overview_stats
 from .models import Decision, InformationRequest
-from .queue import QueueFilters, days_left, queue_page, status_counts
+from .queue import QueueFilters, days_left, queue_page, review_staff, status_counts
 
 
 def _today():
@@ -29,18 +29,21 @@ def _today():
 
 @review_staff_required
 def queue():
-    filters = QueueFilters.from_args(request.args)
-    today = _today()
+    named = request.args.get("handler", "")
+    staff = review_staff(
+        including=int(named) if named.isascii() and named.isdigit() and len(named) < 10 else None
+    )
+    filters = QueueFilters.from_args(request.args, staff_ids={u.id for u in staff})
     rows, next_cursor = queue_page(
-        filters, current_user, today=today, size=current_app.config["PAGE_SIZE"]
+        filters, current_user, today=_today(), size=current_app.config["PAGE_SIZE"]
     )
     return render_template(
         "review/queue.html",
         rows=rows,
         filters=filters,
+        staff=staff,
         next_cursor=next_cursor,
         counts=status_counts(),
-        days_left=lambda n: days_left(n, today),
     )
 
 
@@ -67,6 +70,14 @@ def assignee_choices():
     return options((u.id, u.name) for u in staff)
 
 
+def default_reply_by():
+    """The reply-by date a new request offers: the usual period, or the earliest permitted
+    date if that is later."""
+    today = _today()
+    usual = calendar.add_business_days(today, current_app.config["INFORMATION_REPLY_BUSINESS_DAYS"])
+    return max(usual, forms.InformationRequestForm.earliest_reply_by(today))
+
+
 def notice_page(notice: Notice, **forms_given):
     version = notice.latest_version
     actions = allowed_actions(Status(notice.status), Side.STAFF)
@@ -74,10 +85,7 @@ def notice_page(notice: Notice, **forms_given):
         "take_form": forms.TakeForm(version=notice.version),
         "assign_form": forms.AssignForm(version=notice.version),
         "request_form": forms.InformationRequestForm(
-            version=notice.version,
-            reply_by=calendar.add_business_days(
-                _today(), current_app.config["INFORMATION_REPLY_BUSINESS_DAYS"]
-            ),
+            version=notice.version, reply_by=default_reply_by()
         ),
         "propose_form": forms.ProposeForm(version=notice.version),
         "confirm_form": forms.ConfirmForm(version=notice.version),
@@ -96,6 +104,15 @@ def notice_page(notice: Notice, **forms_given):
         select(Decision).where(Decision.notice_id == notice.id).order_by(Decision.id)
     ).all()
     snapshot = json.loads(version.snapshot)
+    today = _today()
+    waiting = next((r for r in reversed(requests) if r.response is None), None)
+    reply_overdue = (
+        waiting.reply_by
+        if waiting is not None
+        and notice.status == Status.INFORMATION_REQUESTED
+        and waiting.reply_by < today
+        else None
+    )
     return render_template(
         "review/notice.html",
         notice=notice,
@@ -105,7 +122,8 @@ def notice_page(notice: Notice, **forms_given):
         actions=actions,
         requests=requests,
         decisions=decisions,
-        days_left=days_left(notice, _today()),
+        days_left=days_left(notice, today),
+        reply_overdue=reply_overdue,
         acknowledgements=acknowledgements.for_notice(notice),
         comparisons=changes.comparisons(notice, snapshot),
         filed_again_as=filed_again_as(notice, drafts=False),

@@ -532,7 +532,9 @@ class ReviewNotice:
         return self
 
     def confirm(self):
+        """Confirms the proposed decision, answering yes when the page asks first."""
         p = self.person
+        p.page.once("dialog", lambda dialog: dialog.accept())
         p.follow(p.button("Confirm the decision"))
         return self
 

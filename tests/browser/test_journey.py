@@ -13,6 +13,7 @@ import pytest
 from babel.lists import format_list
 from playwright.sync_api import expect
 
+from app.domain import calendar
 from tests.browser import flows
 from tests.browser.pages import (
     RECEIPT_NUMBER,
@@ -92,7 +93,7 @@ def test_a_notice_from_registration_to_the_public_register(
     check_queue_on_a_phone(queue, number, screenshots)
     notice = queue.open_notice(number).take()
     expect(reviewer.page.get_by_role("main")).to_contain_text(live_server.staff["reviewer"].name)
-    reply_by = (dt.date.today() + dt.timedelta(days=21)).isoformat()
+    reply_by = calendar.add_business_days(dt.date.today(), 15).isoformat()
     notice.request_information("Please attach the latest penetration test report.", reply_by)
     expect(notice.status()).to_have_text(reviewer._("Information requested"))
 

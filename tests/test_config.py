@@ -68,6 +68,16 @@ def test_database_url_from_the_environment_overrides_the_default(instance, monke
         assert db.engine.url.database == str(tmp_path / "elsewhere.db")
 
 
+def test_the_clock_settings_come_from_the_environment_as_numbers(instance, monkeypatch):
+    monkeypatch.setenv("INFORMATION_REPLY_MIN_BUSINESS_DAYS", "3")
+    monkeypatch.setenv("INFORMATION_REPLY_BUSINESS_DAYS", "15")
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": TEST_DATABASE, "SECRET_KEY": "test"})
+
+    assert app.config["INFORMATION_REPLY_MIN_BUSINESS_DAYS"] == 3
+    assert app.config["INFORMATION_REPLY_BUSINESS_DAYS"] == 15
+
+
 def test_without_database_url_the_database_is_in_the_instance_folder(instance):
     app = create_app({"SECRET_KEY": "test"})
 

@@ -5,14 +5,14 @@ notice awaiting the provider's answer, the reply-by date of the information requ
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import case, func, select, tuple_
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import load_only
 
-from ..domain.workflow import ProviderStatus, Status, provider_status, statuses_shown_as
+from ..domain.workflow import ProviderStatus, provider_status, statuses_shown_as
 from ..extensions import db
 from ..forms import search_text
 from ..paging import cursor_arg, decode_cursor, page_of, text_matches
-from ..review.models import InformationRequest
+from ..review.models import OPEN_REQUEST_REPLY_BY
 from .models import Notice
 
 # What a row shows: not the notice's long texts.
@@ -25,19 +25,6 @@ ROW_COLUMNS = (
     Notice.updated_at,
 )
 FACES = tuple(ProviderStatus)
-
-# The reply-by date of the request a notice awaits the answer to, read with the page: one
-# lookup on (notice_id, id) per row awaiting an answer, none for the others.
-OPEN_REQUEST_REPLY_BY = case(
-    (
-        Notice.status == Status.INFORMATION_REQUESTED,
-        select(InformationRequest.reply_by)
-        .where(InformationRequest.notice_id == Notice.id, InformationRequest.response.is_(None))
-        .order_by(InformationRequest.id.desc())
-        .limit(1)
-        .scalar_subquery(),
-    )
-)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from enum import StrEnum
 
 from flask_babel import LazyString, format_date, ngettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, case, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User, enum_column
@@ -78,6 +78,20 @@ class InformationRequest(db.Model):
         CheckConstraint("(responded_at IS NULL) = (response IS NULL)", name="response_with_time"),
         Index("ix_information_requests_notice", "notice_id", "id"),
     )
+
+
+# The reply-by date of the request a notice awaits the answer to, read with a list's page: one
+# lookup on (notice_id, id) per row awaiting an answer, none for the others.
+OPEN_REQUEST_REPLY_BY = case(
+    (
+        Notice.status == Status.INFORMATION_REQUESTED,
+        select(InformationRequest.reply_by)
+        .where(InformationRequest.notice_id == Notice.id, InformationRequest.response.is_(None))
+        .order_by(InformationRequest.id.desc())
+        .limit(1)
+        .scalar_subquery(),
+    )
+)
 
 
 class Decision(db.Model):

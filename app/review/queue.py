@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, bindparam, case, exists, or_, select, tuple_
+from sqlalchemy import and_, bindparam, exists, or_, select, tuple_
 from sqlalchemy.orm import aliased, contains_eager, load_only
 
 from ..accounts.models import REVIEW_ROLES, Organisation, User
@@ -13,7 +13,7 @@ from ..extensions import db
 from ..filing.models import Notice, NoticeType
 from ..forms import search_text
 from ..paging import cursor_arg, decode_cursor, page_of, text_matches
-from .models import InformationRequest, NoticeStatusCount
+from .models import OPEN_REQUEST_REPLY_BY, InformationRequest, NoticeStatusCount
 
 # PostgreSQL only, made by migration c4d5e6f7a8b9 (the models cannot declare them).
 SEARCH_INDEXES = frozenset({"ix_notices_receipt_number_trgm", "ix_notices_system_name_key_trgm"})
@@ -160,20 +160,6 @@ def past_reply_by(today: date):
             InformationRequest.reply_by < today,
         ),
     )
-
-
-# The reply-by date of the request a notice awaits the answer to, read with the page: one
-# lookup on (notice_id, id) per row awaiting an answer, none for the others.
-OPEN_REQUEST_REPLY_BY = case(
-    (
-        Notice.status == Status.INFORMATION_REQUESTED,
-        select(InformationRequest.reply_by)
-        .where(InformationRequest.notice_id == Notice.id, InformationRequest.response.is_(None))
-        .order_by(InformationRequest.id.desc())
-        .limit(1)
-        .scalar_subquery(),
-    )
-)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import current_app, url_for
+from flask_babel import force_locale
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
@@ -675,7 +676,7 @@ def test_a_japanese_company_is_incorporated_in_japan(client):
 def test_the_operation_refuses_a_foreign_company_in_japan_whoever_calls_it(people):
     profile = profile_form(people.org_a, kind="foreign", country="JP", lei=valid_lei())
 
-    with pytest.raises(operations.AccountError) as refused:
+    with force_locale("en"), pytest.raises(operations.AccountError) as refused:
         operations.update_organisation(people.org_a, profile, by=people.provider_a_admin)
 
     assert (str(refused.value), refused.value.field) == (FOREIGN_IN_JAPAN, "country")
@@ -701,9 +702,10 @@ def test_a_profile_saved_before_the_rule_is_not_filed_as_is(people):
 
     problems = find_problems(notice, foreign, today=jst_today(), advance_business_days=40)
 
-    assert [(p.section, p.field, str(p.message)) for p in problems] == [
-        ("provider", "country", FOREIGN_IN_JAPAN)
-    ]
+    with force_locale("en"):
+        assert [(p.section, p.field, str(p.message)) for p in problems] == [
+            ("provider", "country", FOREIGN_IN_JAPAN)
+        ]
 
 
 # --- invitations: what the answer tells -------------------------------------------------

@@ -5,6 +5,7 @@ never leaving the organisation without an active administrator."""
 import re
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.accounts import operations
@@ -157,7 +158,7 @@ def test_the_last_active_administrator_is_neither_disabled_nor_made_a_user(peopl
             second, Role.PROVIDER_USER, by=people.provider_a_admin
         ),
     ):
-        with pytest.raises(operations.AccountError) as refused:
+        with force_locale("en"), pytest.raises(operations.AccountError) as refused:
             attempt()
         db.session.rollback()
         assert str(refused.value) == LAST_ADMIN.format(name="Sae Second")

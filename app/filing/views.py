@@ -37,7 +37,7 @@ def dashboard():
     filters = DashboardFilters.from_args(request.args)
     organisation_id = current_user.organisation_id
     notices, next_cursor = dashboard_page(
-        filters, organisation_id, size=current_app.config["PAGE_SIZE"], today=_today()
+        filters, organisation_id, size=current_app.config["PAGE_SIZE"], today=calendar.jst_today()
     )
     return render_template(
         "filing/dashboard.html",
@@ -97,15 +97,11 @@ def rules() -> operations.FilingRules:
     return operations.FilingRules.from_config(current_app.config)
 
 
-def _today():
-    return calendar.to_jst(calendar.utcnow()).date()
-
-
 def overview_context(notice):
     problems = find_problems(
         notice,
         notice.organisation,
-        today=_today(),
+        today=calendar.jst_today(),
         advance_business_days=rules().advance_business_days,
         accepted_ids=operations.accepted_notice_ids(notice.organisation_id),
     )
@@ -114,7 +110,9 @@ def overview_context(notice):
         "sections": SECTIONS,
         "progress": progress(notice, problems),
         "problems": problems,
-        "earliest_start": calendar.earliest_start_date(_today(), rules().advance_business_days),
+        "earliest_start": calendar.earliest_start_date(
+            calendar.jst_today(), rules().advance_business_days
+        ),
     }
 
 

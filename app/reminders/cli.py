@@ -12,12 +12,8 @@ from .operations import send_due
 reminders_cli = AppGroup("reminders", help="Reminders of reply-by dates and review deadlines.")
 
 
-def today_in_japan() -> date:
-    return calendar.to_jst(calendar.utcnow()).date()
-
-
 def send_today(today: date | None = None) -> dict[str, int]:
-    return send_due(today or today_in_japan(), current_app.config["REMINDER_BUSINESS_DAYS"])
+    return send_due(today or calendar.jst_today(), current_app.config["REMINDER_BUSINESS_DAYS"])
 
 
 @reminders_cli.command("send")

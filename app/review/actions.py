@@ -36,7 +36,7 @@ def _request_information(notice, form):
         current_user,
         comment=form.comment.data,
         reply_by=form.reply_by.data,
-        today=_today(),
+        today=calendar.jst_today(),
         expected_version=int(form.version.data),
     )
 
@@ -69,10 +69,6 @@ def _send_back(notice, form):
 
 def _note(notice, form):
     ops.add_internal_note(notice, current_user, form.body.data)
-
-
-def _today():
-    return calendar.to_jst(calendar.utcnow()).date()
 
 
 ACTIONS = {

@@ -54,13 +54,11 @@ class InformationRequestForm(ActionForm):
     def min_business_days() -> int:
         return max(1, current_app.config["INFORMATION_REPLY_MIN_BUSINESS_DAYS"])
 
-    @staticmethod
-    def today():
-        return calendar.to_jst(calendar.utcnow()).date()
-
     @classmethod
     def earliest_reply_by(cls, today=None):
-        return InformationRequest.earliest_reply_by(today or cls.today(), cls.min_business_days())
+        return InformationRequest.earliest_reply_by(
+            today or calendar.jst_today(), cls.min_business_days()
+        )
 
     def validate_reply_by(self, field):
         """The operation's own rule, checked here so that a refused date is a message beside
@@ -68,7 +66,7 @@ class InformationRequestForm(ActionForm):
         if field.data is None:
             return
         problem = InformationRequest.reply_by_problem(
-            field.data, self.today(), self.min_business_days()
+            field.data, calendar.jst_today(), self.min_business_days()
         )
         if problem is not None:
             raise ValidationError(problem)

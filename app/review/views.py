@@ -23,10 +23,6 @@ from .models import Decision, InformationRequest
 from .queue import QueueFilters, days_left, queue_page, review_staff, status_counts
 
 
-def _today():
-    return calendar.to_jst(calendar.utcnow()).date()
-
-
 @review_staff_required
 def queue():
     named = request.args.get("handler", "")
@@ -35,7 +31,7 @@ def queue():
     )
     filters = QueueFilters.from_args(request.args, staff_ids={u.id for u in staff})
     rows, next_cursor = queue_page(
-        filters, current_user, today=_today(), size=current_app.config["PAGE_SIZE"]
+        filters, current_user, today=calendar.jst_today(), size=current_app.config["PAGE_SIZE"]
     )
     return render_template(
         "review/queue.html",
@@ -51,7 +47,7 @@ def queue():
 def overview():
     if current_user.role != Role.SUPERVISOR:
         abort(403)
-    return render_template("review/overview.html", **overview_stats.collect(_today()))
+    return render_template("review/overview.html", **overview_stats.collect(calendar.jst_today()))
 
 
 def staff_notice(notice_id: int) -> Notice:
@@ -73,7 +69,7 @@ def assignee_choices():
 def default_reply_by():
     """The reply-by date a new request offers: the usual period, or the earliest permitted
     date if that is later."""
-    today = _today()
+    today = calendar.jst_today()
     usual = calendar.add_business_days(today, current_app.config["INFORMATION_REPLY_BUSINESS_DAYS"])
     return max(usual, forms.InformationRequestForm.earliest_reply_by(today))
 
@@ -104,7 +100,7 @@ def notice_page(notice: Notice, **forms_given):
         select(Decision).where(Decision.notice_id == notice.id).order_by(Decision.id)
     ).all()
     snapshot = json.loads(version.snapshot)
-    today = _today()
+    today = calendar.jst_today()
     waiting = next((r for r in reversed(requests) if r.response is None), None)
     reply_overdue = (
         waiting.reply_by

@@ -25,10 +25,11 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..domain import calendar
 from ..extensions import db
 from ..mail.cli import stop_on_signals
 from ..mail.sender import MailConfigError, deliver_pending
-from ..reminders.cli import send_today, today_in_japan
+from ..reminders.cli import send_today
 from ..reminders.operations import KINDS
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ def worker_command(once, batch, poll):
         mode = "until nothing is due" if once else f"polling every {interval:g} s"
         click.echo(f"worker started: batches of {batch}, {mode}", err=True)
         while not stop.is_set():
-            if not once and reminded_on != (today := today_in_japan()):
+            if not once and reminded_on != (today := calendar.jst_today()):
                 reminded_on = today if _remind(today) else None
             try:
                 sent, failed = deliver_pending(config, limit=batch, stop=stop)

@@ -531,12 +531,8 @@ def reset_staff_two_factor(user_id):
 
 @provider_admin_required
 def reset_colleague_two_factor(user_id):
-    user = db.session.get(User, user_id)
-    if (
-        user is None
-        or user.id == current_user.id
-        or user.organisation_id != current_user.organisation_id
-    ):
+    user = _colleague(user_id)
+    if user.id == current_user.id:
         abort(404)
     return _reset_two_factor(user, "accounts.organisation_users")
 

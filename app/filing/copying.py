@@ -5,7 +5,7 @@ import copy
 
 from sqlalchemy import inspect, select
 
-from ..domain.workflow import Status
+from ..domain.workflow import OPEN, Status
 from ..extensions import db
 from ..files import discard_unless_committed
 from .models import Attachment, Notice, Refiling
@@ -71,15 +71,6 @@ def filed_again_as(earlier: Notice, *, drafts: bool) -> list[Notice]:
     return list(db.session.scalars(query))
 
 
-# Filed and not yet decided: what a change of an accepted notice may still become.
-IN_REVIEW = (
-    Status.SUBMITTED,
-    Status.UNDER_REVIEW,
-    Status.INFORMATION_REQUESTED,
-    Status.DECISION_PROPOSED,
-)
-
-
 def changes_in_review(accepted: Notice) -> list[Notice]:
     """The filed, undecided notices that refer to ``accepted`` (a change or its
     discontinuation), oldest first. A new draft starts from ``accepted`` as it was
@@ -87,7 +78,7 @@ def changes_in_review(accepted: Notice) -> list[Notice]:
     return list(
         db.session.scalars(
             select(Notice)
-            .where(Notice.refers_to_id == accepted.id, Notice.status.in_(IN_REVIEW))
+            .where(Notice.refers_to_id == accepted.id, Notice.status.in_(OPEN))
             .order_by(Notice.id)
         )
     )

@@ -91,6 +91,60 @@ def test_the_list_of_countries_narrows_as_one_types_and_says_what_is_chosen(open
     )
 
 
+KEYS_HINT = (
+    "In the list, the arrow keys move from one country to the next and Space ticks it;"
+    " Tab leaves the list."
+)
+
+
+def test_the_list_of_countries_is_one_tab_stop_crossed_with_the_arrow_keys(open_context, unique):
+    lang = "en"
+    provider = Person(open_context(lang), lang)
+    form = flows.register(provider, flows.organisation(unique, lang)).start_a_new_notice()
+    form.open_section("System")
+    data = provider.group("Countries where data resides")
+    keys = provider.group("Countries where keys reside")
+    provider.field(provider.country("DE"), data).check()
+
+    # From the search box, one Tab enters the list at the ticked country...
+    provider.field("Find in the list", data).focus()
+    provider.page.keyboard.press("Tab")
+    germany = provider.field(provider.country("DE"), data)
+    expect(germany).to_be_focused()
+    expect(germany).to_have_accessible_description(re.compile(re.escape(provider._(KEYS_HINT))))
+    # ...the arrow keys move within it, Space ticks...
+    provider.page.keyboard.press("ArrowDown")
+    following = data.locator("input:focus")
+    name = following.evaluate("el => el.labels[0].textContent.trim()")
+    assert name != provider.country("DE")
+    provider.page.keyboard.press("Space")
+    expect(provider.field(name, data)).to_be_checked()
+    provider.page.keyboard.press("Home")
+    expect(data.locator(".choices input").first).to_be_focused()
+    # ...and the next Tab leaves it: the other list's search box, not the next country.
+    provider.page.keyboard.press("Tab")
+    expect(provider.field("Find in the list", keys)).to_be_focused()
+    provider.page.keyboard.press("Tab")
+    expect(keys.locator(".choices input").first).to_be_focused()
+    provider.page.keyboard.press("Tab")
+    assert not provider.page.evaluate(
+        "() => document.activeElement.closest('.choices--long') !== null"
+    )
+
+    # Narrowed to nothing the list has no stop; narrowed to one country, it is the stop.
+    search = provider.field("Find in the list", keys)
+    search.fill("zzz")
+    search.focus()
+    provider.page.keyboard.press("Tab")
+    assert not provider.page.evaluate(
+        "() => document.activeElement.closest('.choices--long') !== null"
+    )
+    search.fill(provider.country("SG"))
+    search.focus()
+    provider.page.keyboard.press("Tab")
+    expect(provider.field(provider.country("SG"), keys)).to_be_focused()
+
+
 # --- a refused autosave, and the other forms of a section page ------------------------------
 
 SECURITY = "Security and risk management"

@@ -308,6 +308,39 @@ def test_document_info(receipt_pdf):
     assert "/OutputIntents" in pdf.trailer["/Root"]
 
 
+def _structure_types(node, seen) -> set:
+    """The structure types (/H1, /Table, /TH, ...) under ``node`` of a tagged PDF."""
+    node = node.get_object()
+    if isinstance(node, list):
+        for child in node:
+            _structure_types(child, seen)
+    elif hasattr(node, "get") and "/S" in node:
+        seen.add(str(node["/S"]))
+        if "/K" in node:
+            _structure_types(node["/K"], seen)
+    return seen
+
+
+@pytest.mark.parametrize("kind", ["receipt", "decision", "information_request"])
+def test_every_document_is_tagged_for_screen_readers(kind):
+    extra = {
+        "decision": {
+            "decision": {
+                "outcome": "returned",
+                "decided_at": datetime(2026, 3, 30, tzinfo=UTC),
+                "reasons": "R",
+            }
+        },
+        "information_request": {"request": {"comment": "C", "reply_by": date(2026, 4, 10)}},
+    }.get(kind, {})
+    root = reader(render_acknowledgement(make_doc(kind=kind, **extra))).trailer["/Root"]
+    assert root["/MarkInfo"]["/Marked"] == True  # noqa: E712 - a PDF boolean object
+    assert root["/Lang"] == "ja"
+    types = _structure_types(root["/StructTreeRoot"]["/K"], set())
+    # The title is a heading and the particulars a table with header cells, in reading order.
+    assert {"/H1", "/Table", "/TH", "/TD"} <= types
+
+
 def test_only_notice_json_is_embedded_unchanged(receipt_pdf):
     pdf = reader(receipt_pdf)
     assert list(pdf.attachments) == ["notice.json"]

@@ -5,12 +5,15 @@ import copy
 import json
 import re
 
+import pytest
+
 from app import labels
 from app.domain.workflow import Status
 from app.extensions import db
 from app.filing.changes import compare, text_diff
 from app.filing.forms import SecurityForm
 from app.filing.models import NoticeType
+from app.history.versions import chosen_pair
 from tests.review_helpers import (
     notice_at,
     pdf_file,
@@ -185,3 +188,213 @@ def test_the_comparison_is_in_japanese_for_a_japanese_reader(client, auth, peopl
 
     assert f"{accepted.receipt_number}（この届出が参照する届出）との相違" in page
     assert "<ins>2.0</ins>" in rows(page)["バージョン"]
+
+
+# --- choosing the two versions to compare ----------------------------------------------------
+
+
+def three_versions(people):
+    """Provider A's notice filed (version 1), then answered twice: version 2 adds
+    first-answer.pdf, version 3 second-answer.pdf."""
+    notice = submitted_notice(people.provider_a_user)
+    take(notice, people.reviewer)
+    for name in ("first-answer.pdf", "second-answer.pdf"):
+        request_info(notice, people.reviewer)
+        respond(notice, people.provider_a_user, files=[pdf_file(name)])
+    db.session.commit()
+    assert [v.number for v in notice.versions] == [1, 2, 3]
+    return notice
+
+
+def heading(html: str) -> str:
+    found = re.findall(r'<h2 id="changes-\d+">(.*?)</h2>', html, re.S)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def added_files(html: str) -> list[str]:
+    return re.findall(r"<ins>([\w-]+\.pdf)", rows(html).get("Attachments", ""))
+
+
+def selected(html: str, name: str) -> str:
+    select = re.search(rf'<select id="compare-{name}" name="{name}">(.*?)</select>', html, re.S)
+    assert select, f"no {name} select"
+    return re.search(r'<option value="(\d+)" selected>', select.group(1)).group(1)
+
+
+def test_the_latest_version_is_compared_with_the_one_before_and_others_may_be_chosen(
+    client, auth, people
+):
+    notice = three_versions(people)
+    auth.login(client, people.reviewer)
+
+    page = client.get(f"/review/notices/{notice.id}").text
+
+    assert heading(page) == "What changed since version 2"
+    assert added_files(page) == ["second-answer.pdf"]
+    form = re.search(r'<form method="get" action="([^"]+)" class="compare-versions', page)
+    assert form and form.group(1) == f"/review/notices/{notice.id}#changes-1"
+    assert (selected(page, "from"), selected(page, "to")) == ("2", "3")
+    assert re.findall(r'<option value="(\d+)"', page) == ["1", "2", "3"] * 2
+    assert ", latest)</option>" in page
+
+
+@pytest.mark.parametrize(
+    ("query", "title", "files", "chosen"),
+    [
+        (
+            {"from": "1", "to": "3"},
+            "What changed since version 1",
+            ["first-answer.pdf", "second-answer.pdf"],
+            ("1", "3"),
+        ),
+        (
+            {"from": "1", "to": "2"},
+            "What changed from version 1 to version 2",
+            ["first-answer.pdf"],
+            ("1", "2"),
+        ),
+        # Either way round: the earlier version is the "before" side.
+        (
+            {"from": "3", "to": "1"},
+            "What changed since version 1",
+            ["first-answer.pdf", "second-answer.pdf"],
+            ("1", "3"),
+        ),
+        # One side given: "to" against the one before it, "from" against the latest.
+        ({"to": "2"}, "What changed from version 1 to version 2", ["first-answer.pdf"], ("1", "2")),
+        (
+            {"from": "1"},
+            "What changed since version 1",
+            ["first-answer.pdf", "second-answer.pdf"],
+            ("1", "3"),
+        ),
+    ],
+)
+def test_the_examiner_compares_the_versions_chosen(
+    client, auth, people, query, title, files, chosen
+):
+    notice = three_versions(people)
+    auth.login(client, people.reviewer)
+
+    response = client.get(f"/review/notices/{notice.id}", query_string=query)
+
+    assert response.status_code == 200
+    page = response.text
+    assert heading(page) == title
+    assert added_files(page) == files
+    assert (selected(page, "from"), selected(page, "to")) == chosen
+    assert "could not be compared" not in page
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"from": "0", "to": "3"},
+        {"from": "1", "to": "4"},
+        {"from": "2", "to": "2"},
+        {"to": "1"},
+        {"from": "abc"},
+        {"from": "-1", "to": "2"},
+        {"from": "1.5", "to": "3"},
+        {"from": "99999999999999999999999999", "to": "3"},
+        {"from": "２", "to": "3"},  # a full-width digit names no version here
+        {"from": "1\x00", "to": "3"},
+    ],
+)
+def test_versions_a_notice_does_not_have_are_ignored_and_said(client, auth, people, query):
+    notice = three_versions(people)
+    auth.login(client, people.reviewer)
+
+    response = client.get(f"/review/notices/{notice.id}", query_string=query)
+
+    assert response.status_code == 200
+    page = response.text
+    assert (
+        '<p class="panel" role="status">The versions asked for could not be compared, so the '
+        "latest version is compared with the one before it.</p>" in page
+    )
+    assert heading(page) == "What changed since version 2"
+    assert added_files(page) == ["second-answer.pdf"]
+
+
+def test_two_versions_compare_one_way_only_so_no_choice_is_offered(client, auth, people):
+    notice = submitted_notice(people.provider_a_user)
+    take(notice, people.reviewer)
+    request_info(notice, people.reviewer)
+    respond(notice, people.provider_a_user, files=[pdf_file("only-answer.pdf")])
+    db.session.commit()
+    auth.login(client, people.reviewer)
+
+    page = client.get(f"/review/notices/{notice.id}").text
+
+    assert heading(page) == "What changed since version 1"
+    assert "compare-versions" not in page
+
+
+def test_version_values_on_a_notice_of_one_version_change_nothing(client, auth, people):
+    notice = notice_at(Status.SUBMITTED, people)
+    auth.login(client, people.reviewer)
+
+    response = client.get(f"/review/notices/{notice.id}", query_string={"from": "1", "to": "2"})
+
+    assert response.status_code == 200
+    assert 'class="changes"' not in response.text and "could not be compared" not in response.text
+
+
+def test_a_material_change_keeps_its_comparison_beside_the_versions_chosen(client, auth, people):
+    accepted = notice_at(Status.ACCEPTED, people, system_version="1.0")
+    change = change_of(people, accepted, system_version="2.0")
+    take(change, people.reviewer)
+    for name in ("first-answer.pdf", "second-answer.pdf"):
+        request_info(change, people.reviewer)
+        respond(change, people.provider_a_user, files=[pdf_file(name)])
+    db.session.commit()
+    auth.login(client, people.reviewer)
+
+    page = client.get(f"/review/notices/{change.id}", query_string={"from": "1", "to": "2"}).text
+
+    assert f"What differs from {accepted.receipt_number}, the notice this one refers to" in page
+    assert "What changed from version 1 to version 2" in page
+
+
+# The provider's page (app/filing/submission.py: show_page) passes its comparisons through
+# app.history.versions.with_chosen_versions as the staff page does.
+def test_the_provider_chooses_versions_of_its_own_notice(client, auth, people):
+    notice = three_versions(people)
+    auth.login(client, people.provider_a_user)
+
+    page = client.get(f"/notices/{notice.id}", query_string={"from": "1", "to": "2"}).text
+
+    assert heading(page) == "What changed from version 1 to version 2"
+    assert added_files(page) == ["first-answer.pdf"]
+    assert (selected(page, "from"), selected(page, "to")) == ("1", "2")
+    bad = client.get(f"/notices/{notice.id}", query_string={"from": "7"})
+    assert bad.status_code == 200 and "could not be compared" in bad.text
+
+
+def test_another_providers_notice_stays_hidden_whatever_versions_are_asked(client, auth, people):
+    notice = three_versions(people)
+    auth.login(client, people.provider_b)
+
+    for query in ({}, {"from": "1", "to": "2"}, {"from": "x"}):
+        assert client.get(f"/notices/{notice.id}", query_string=query).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ({}, ((2, 3), False)),
+        ({"from": "", "to": ""}, ((2, 3), False)),
+        ({"from": "1", "to": "3"}, ((1, 3), False)),
+        ({"from": "3", "to": "1"}, ((1, 3), False)),
+        ({"to": "2"}, ((1, 2), False)),
+        ({"from": "2"}, ((2, 3), False)),
+        ({"from": "3"}, ((2, 3), True)),
+        ({"to": "1"}, ((2, 3), True)),
+        ({"from": "4"}, ((2, 3), True)),
+        ({"from": " 1", "to": "3"}, ((2, 3), True)),
+    ],
+)
+def test_the_pair_chosen(args, expected):
+    assert chosen_pair([1, 2, 3], args) == expected

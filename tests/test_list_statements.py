@@ -7,11 +7,13 @@ in test_queue.py; the receipt download in test_acknowledgements.py.
 
 import itertools
 import re
+from datetime import timedelta
 
 from app.domain.workflow import Status
 from app.extensions import db
+from app.review.models import InformationRequest
 from tests.conftest import BACKEND, counting_statements
-from tests.review_helpers import filed_notice
+from tests.review_helpers import business_days_before, filed_notice, jst_today
 
 # The sign-in session with its user and organisation, the count, the page of notices
 # (and on SQLite the BEGIN of app/database.py).
@@ -56,3 +58,56 @@ def test_the_dashboard_costs_the_same_statements_for_3_or_60_notices(signed_in, 
     # A narrow load: the rows do not carry the notices' long texts.
     page_query = next(s for s in many_statements if "ORDER BY" in s)
     assert "notices.description" not in page_query
+
+
+# The sign-in session with its user, the overdue notices listed, both overdue counts (one
+# statement), the decisions of the last 90 days, the open notices per handler, the status
+# counters (and on SQLite the BEGIN of app/database.py).
+OVERVIEW_STATEMENTS = {"sqlite": 7, "postgresql": 6}
+
+
+def overdue_some(people, count):
+    """``count`` notices past the review deadline and as many past a reply-by date."""
+    today = jst_today()
+    for _ in range(count):
+        filed_notice(
+            people.org_a,
+            people.provider_a_user,
+            status=Status.UNDER_REVIEW,
+            handler=people.reviewer,
+            deadline=business_days_before(today, 2),
+        )
+        waiting = filed_notice(
+            people.org_a,
+            people.provider_a_user,
+            status=Status.INFORMATION_REQUESTED,
+            handler=people.supervisor,
+        )
+        db.session.add(
+            InformationRequest(
+                notice_id=waiting.id,
+                requested_by_id=people.reviewer.id,
+                paused_from=today - timedelta(days=30),
+                reply_by=today - timedelta(days=1),
+                comment="Send the report.",
+            )
+        )
+    db.session.commit()
+
+
+def test_the_overview_costs_the_same_statements_for_2_or_60_overdue_notices(client, auth, people):
+    auth.login(client, people.supervisor)
+    overdue_some(people, 1)
+    client.get("/review/overview")  # the session's last-seen time is touched at most once a minute
+    with counting_statements() as few:
+        page = client.get("/review/overview").get_data(as_text=True)
+    assert "<dt>Past the review deadline</dt><dd>1</dd>" in page
+
+    overdue_some(people, 29)
+    with counting_statements() as many:
+        page = client.get("/review/overview").get_data(as_text=True)
+    assert "<dt>Past the review deadline</dt><dd>30</dd>" in page
+    assert re.search(r"information request</dt><dd><a [^>]*>30</a>", page)
+
+    assert len(many) == len(few), "\n\n".join(many)
+    assert len(few) == OVERVIEW_STATEMENTS[BACKEND], "\n\n".join(few)

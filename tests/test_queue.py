@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event
 
+from app import labels
 from app.accounts.models import Role
 from app.domain import calendar
 from app.domain.workflow import Status
@@ -416,6 +417,28 @@ def test_the_queue_shows_business_days_left_overdue_and_the_deadline(reviewer, c
     assert cells["in 3"] == "3 business days left" + deadline("in 3")
     if calendar.is_business_day(jst_today()):
         assert cells["due today"] == "<strong>Due today</strong>" + deadline("due today")
+
+
+def test_the_time_of_receipt_keeps_its_date_and_its_time_each_on_one_line(reviewer, clocked):
+    """Not "2026-11-" on one line and "27 10:31" on the next: the date and the time are each
+    a span that app.css keeps whole (.queue__one-line), with a space to break at; the column's
+    heading too ("Received (JST)", not "Received" over "(JST)")."""
+    page = reviewer.get("/review/").get_data(as_text=True)
+    notice = clocked["in 3"]
+    day, time = labels.jst(notice.submitted_at).split(" ", 1)
+
+    cell = re.search(
+        r'<td data-label="System">in 3</td>.*?<td data-label="Received \(JST\)">(.*?)</td>',
+        page,
+        re.S,
+    )
+
+    assert cell and cell.group(1) == (
+        f'<div><span class="queue__one-line">{day}</span> '
+        f'<span class="queue__one-line">{time}</span></div>'
+    )
+    assert time.endswith(" JST")
+    assert '<th scope="col" class="queue__one-line">Received (JST)</th>' in page
 
 
 # --- text search ----------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from app.domain.workflow import Status
 from app.extensions import db
 from app.i18n import file_size
 from app.review import operations as ops
+from app.review.models import InformationRequest
 from tests.factories import make_user
 from tests.filing_helpers import SECURITY, SYSTEM, distinct_pdf, first_exchange, minimal_pdf
 from tests.review_helpers import (
@@ -27,8 +28,10 @@ from tests.review_helpers import (
     filed_notice,
     jst_today,
     notice_at,
+    pdf_file,
     propose,
     request_info,
+    respond,
     send_back,
     state_of,
     take,
@@ -121,27 +124,51 @@ def test_the_staff_page_shows_every_section_of_the_filed_version(staff, people):
     assert "MPC (threshold signatures) (2 / 3)" in security
     assert "山田 太郎" in section(page, "snap-declaration")
     filed = snapshot["attachments"][0]
-    for part in (section(page, "snap-attachments"), section(page, "files-title")):
-        assert filed["display_name"] in part
-        assert filed["sha256"] in part
-        assert shown(size_text(filed["size"])) in part
+    attachments = section(page, "snap-attachments")
+    assert filed["display_name"] in attachments
+    assert filed["sha256"] in attachments
+    assert shown(size_text(filed["size"])) in attachments
 
 
-def test_the_staff_page_lists_documents_with_size_and_sha256_and_serves_them(staff, people):
+def test_the_staff_page_lists_each_document_once_in_section_6_and_serves_it(staff, people):
+    """Name, kind, size, SHA-256 and the download, in the attachments section of the filed
+    version, which also prints; no second list of the same files."""
     notice = notice_at(Status.UNDER_REVIEW, people)
     attachment = notice.attachments[0]
 
     page = page_of(staff.get(f"/review/notices/{notice.id}"))
 
-    documents = section(page, "files-title")
+    documents = section(page, "snap-attachments")
     link = f"/review/notices/{notice.id}/attachments/{attachment.id}"
-    assert f'href="{link}"' in documents
+    assert f'<a href="{link}">{attachment.display_name}</a>' in documents
+    assert "System architecture" in documents
     assert attachment.sha256 in documents
     assert shown(size_text(attachment.size)) in documents
+    assert page.count(attachment.sha256) == 1
+    assert page.count(f'href="{link}"') == 1
+    assert 'aria-labelledby="files-title"' not in page
+    # On paper too: the section is not left out of the printout.
+    assert '<section class="notice-section" aria-labelledby="snap-attachments">' in page
     download = staff.get(link)
     assert download.status_code == 200
     assert download.data == minimal_pdf()
     assert download.mimetype == "application/pdf"
+
+
+def test_a_file_sent_with_a_response_is_listed_and_linked_with_the_others(staff, people):
+    notice = notice_at(Status.UNDER_REVIEW, people)
+    request_info(notice, people.reviewer)
+    respond(notice, people.provider_a_user, files=[pdf_file("pentest-2026.pdf")])
+    db.session.commit()
+
+    page = page_of(staff.get(f"/review/notices/{notice.id}"))
+
+    documents = section(page, "snap-attachments")
+    for attachment in notice.attachments:
+        link = f"/review/notices/{notice.id}/attachments/{attachment.id}"
+        assert f'<a href="{link}">{attachment.display_name}</a>' in documents
+        assert page.count(f'href="{link}"') == 1
+    assert len(notice.attachments) == 2
 
 
 def test_the_timeline_shows_every_event_and_internal_notes_to_staff(staff, people):
@@ -883,7 +910,8 @@ def test_the_overview_shows_counts_overdue_median_and_load(client, auth, people,
 
     page = page_of(client.get("/review/overview"))
 
-    counts = dict(re.findall(r"<dt>([^<]+)</dt><dd><a [^>]*>(\d+)</a></dd>", page))
+    per_status = page[page.index("Notices per status") : page.index("Time to decision")]
+    counts = dict(re.findall(r"<dt>([^<]+)</dt><dd><a [^>]*>(\d+)</a></dd>", per_status))
     assert counts == {
         "Submitted": "1",
         "Under review": "2",
@@ -897,10 +925,116 @@ def test_the_overview_shows_counts_overdue_median_and_load(client, auth, people,
     assert late.receipt_number in overdue
     assert "LateVault" in overdue
     assert overdue.count("<li>") == 1
+    assert "<dt>Past the review deadline</dt><dd>1</dd>" in overdue
     assert "Median over the last 90 days: 4 business days" in page
     assert "(3 decisions)" in page
     load = re.findall(r"<tr><td>([^<]+)</td><td>(\d+)</td></tr>", page)
     assert load == [(people.reviewer.name, "2"), (checker.name, "1")]
+
+
+def awaiting_reply(people, name, *requests):
+    """A notice awaiting information, with ``requests`` as (reply_by, answered) pairs."""
+    today = jst_today()
+    notice = filed_notice(
+        people.org_a,
+        people.provider_a_user,
+        status=Status.INFORMATION_REQUESTED,
+        handler=people.reviewer,
+        deadline=calendar.add_business_days(today, 12),
+        system_name=name,
+    )
+    for reply_by, answered in requests:
+        db.session.add(
+            InformationRequest(
+                notice_id=notice.id,
+                requested_by_id=people.reviewer.id,
+                paused_from=today - timedelta(days=30),
+                reply_by=reply_by,
+                comment="Send the report.",
+                response="Here." if answered else None,
+                responded_at=calendar.utcnow() if answered else None,
+            )
+        )
+    db.session.flush()
+    return notice
+
+
+def test_the_overview_counts_replies_overdue_and_opens_the_queue_on_them(client, auth, people):
+    today = jst_today()
+    late = [
+        awaiting_reply(people, "Late reply", (today - timedelta(days=3), False)),
+        awaiting_reply(people, "Later reply", (today - timedelta(days=1), False)),
+    ]
+    awaiting_reply(people, "Reply due today", (today, False))
+    awaiting_reply(
+        people, "Asked again", (today - timedelta(days=9), True), (today + timedelta(days=7), False)
+    )
+    db.session.commit()
+    auth.login(client, people.supervisor)
+
+    page = page_of(client.get("/review/overview"))
+
+    overdue = page[page.index(">Overdue<") : page.index("Open notices per handler")]
+    assert "Nothing is overdue." not in overdue
+    assert "<dt>Past the review deadline</dt><dd>0</dd>" in overdue
+    link = re.search(
+        r"<dt>Past the reply-by date of an information request</dt>"
+        r'<dd><a href="([^"]+)">(\d+)</a></dd>',
+        overdue,
+    )
+    assert link and link.group(2) == "2"
+    queue = page_of(client.get(link.group(1).replace("&amp;", "&")))
+    listed = re.findall(r'<td data-label="Receipt number"><a [^>]*>([^<]+)</a>', queue)
+    assert sorted(listed) == sorted(n.receipt_number for n in late)
+
+
+def test_the_overview_says_nothing_is_overdue_only_when_nothing_is(client, auth, people):
+    awaiting_reply(people, "Reply due today", (jst_today(), False))
+    db.session.commit()
+    auth.login(client, people.supervisor)
+
+    page = page_of(client.get("/review/overview"))
+
+    overdue = page[page.index(">Overdue<") : page.index("Open notices per handler")]
+    assert "Nothing is overdue." in overdue
+    assert "Past the reply-by date" not in overdue
+
+
+def test_the_overview_counts_overdue_notices_from_indexes(app, people):
+    """Both overdue counts are one statement that reads the (status, deadline) index and,
+    for the notices awaiting a reply, each one's requests by (notice_id, id): never the
+    whole table of notices, which grows with every decided one."""
+    from sqlalchemy import event
+
+    from app.review.overview_stats import overdue_counts
+
+    awaiting_reply(people, "Late reply", (jst_today() - timedelta(days=3), False))
+    for _ in range(5):
+        filed_notice(people.org_a, people.provider_a_user, status=Status.ACCEPTED)
+    db.session.commit()
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert overdue_counts(jst_today()) == (0, 1)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    (statement, parameters), *_ = [(s, p) for s, p in seen if "count(" in s.lower()]
+    assert len([s for s, _p in seen if "count(" in s.lower()]) == 1
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            plan = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+            lines = [str(row[-1]) for row in plan]
+            assert not any(line.startswith("SCAN notices") for line in lines), lines
+        else:
+            connection.exec_driver_sql("SET enable_seqscan = off")
+            plan = connection.exec_driver_sql("EXPLAIN " + statement, parameters)
+            text = "\n".join(str(row[0]) for row in plan)
+            assert "Seq Scan on notices" not in text, text
+            assert "ix_information_requests_notice" in text, text
 
 
 # --- layout rules the browser tests cannot see in a screenshot ---------------------------------
@@ -927,9 +1061,19 @@ def test_printed_sections_flow_instead_of_one_a_page():
     assert "overflow-wrap: anywhere" in hashes and "word-break: normal" in hashes
 
 
-def test_queue_numbers_and_names_keep_to_one_line_except_on_cards():
+def test_queue_numbers_names_and_times_keep_to_one_line_except_on_cards():
+    rules = css_rules("app.css")
+    (selectors,) = [s for s in rules if s.startswith("table.queue td:first-child")]
+    assert rules[selectors] == "white-space: nowrap;"
+    # "AN-2026-000002", "2026-11-27", "10:31 JST", "Received (JST)" and "受付日時（JST）" whole.
+    for selector in (
+        "table.queue td:first-child",
+        "table.queue td:last-child",
+        ".queue__deadline",
+        ".queue__one-line",
+    ):
+        assert selector in selectors.split(", "), selector
     text = (STATIC / "app.css").read_text()
-    wide = "table.queue td:first-child, table.queue td:last-child, .queue__deadline"
-    assert re.search(re.escape(wide) + r" \{ white-space: nowrap; \}", text)
     phone = text[text.index("@media (max-width: 48rem)") :]
-    assert re.search(r"table\.queue\.cards td:first-child[^{]*\{ white-space: normal; \}", phone)
+    cards = re.search(r"(table\.queue\.cards td:first-child[^{]*)\{ white-space: normal; \}", phone)
+    assert cards and "table.cards .queue__one-line" in cards.group(1)

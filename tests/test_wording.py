@@ -94,7 +94,7 @@ def test_disabling_a_staff_account_carries_its_question(client, auth, people):
     assert f'data-confirm="{question}' in page
 
 
-def test_the_staff_printout_leaves_out_the_note_form_heading_and_the_download_list(
+def test_the_staff_printout_leaves_out_the_note_form_and_lists_the_documents_once(
     client, auth, people
 ):
     notice = notice_at(Status.UNDER_REVIEW, people)
@@ -103,7 +103,9 @@ def test_the_staff_printout_leaves_out_the_note_form_heading_and_the_download_li
     page = client.get(f"/review/notices/{notice.id}", headers=EN).get_data(as_text=True)
 
     assert '<h3 class="no-print">Add an internal note</h3>' in page
-    assert '<section class="notice-section no-print" aria-labelledby="files-title">' in page
+    # The documents are listed once, in the notice's own Attachments section, which prints.
+    assert 'aria-labelledby="files-title"' not in page
+    assert '<section class="notice-section" aria-labelledby="snap-attachments">' in page
 
 
 def test_japanese_names_on_english_pages_are_marked_as_japanese(client, auth, people):

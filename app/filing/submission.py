@@ -14,6 +14,7 @@ from ..domain.workflow import Side, Status, TransitionRefused, allowed_actions, 
 from ..extensions import db
 from ..files import storage
 from ..history.operations import events_for
+from ..history.versions import with_chosen_versions
 from ..labels import refusal
 from . import changes, forms, operations
 from .access import own_notice
@@ -109,7 +110,9 @@ def show_page(notice, response_form=None):
             for a in notice.attachments
         },
         acknowledgements=acknowledgements.for_notice(notice),
-        comparisons=changes.comparisons(notice, snapshot),
+        comparisons=with_chosen_versions(
+            notice, changes.comparisons(notice, snapshot), request.args
+        ),
         filed_again_as=filed_again_as(notice, drafts=True),
         changes_in_review=(changes_in_review(notice) if notice.status == Status.ACCEPTED else []),
     )

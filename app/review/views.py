@@ -2,7 +2,7 @@
 
 import json
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -18,6 +18,7 @@ from ..filing.groups import send_attachment
 from ..filing.models import Notice
 from ..forms import options
 from ..history.operations import events_for
+from ..history.versions import with_chosen_versions
 from . import forms, overview_stats
 from .models import Decision, InformationRequest
 from .queue import QueueFilters, days_left, queue_page, review_staff, status_counts
@@ -121,7 +122,14 @@ def notice_page(notice: Notice, **forms_given):
         days_left=days_left(notice, today),
         reply_overdue=reply_overdue,
         acknowledgements=acknowledgements.for_notice(notice),
-        comparisons=changes.comparisons(notice, snapshot),
+        comparisons=with_chosen_versions(
+            notice, changes.comparisons(notice, snapshot), request.args
+        ),
+        # The filed version's attachments (section 6) link to the notice's files.
+        attachment_links={
+            a.sha256: url_for("review.download_attachment", notice_id=notice.id, attachment_id=a.id)
+            for a in notice.attachments
+        },
         filed_again_as=filed_again_as(notice, drafts=False),
         **defaults,
     )

@@ -24,6 +24,7 @@ from app.filing import operations
 from app.filing.models import Notice
 from app.mail.models import OutboxMessage
 from app.mail.sender import (
+    SENT_BODY_REMOVED,
     MailConfigError,
     MailSettings,
     as_utc,
@@ -430,6 +431,24 @@ def test_without_a_server_mail_goes_to_the_log_file(app, people, submitted, tmp_
     assert f"Subject: Notice received: {submitted.receipt_number}" in text
     assert outbox_count(OutboxMessage.sent_at.is_(None)) == 0
     assert deliver_pending(app.config) == (0, 0)
+
+
+@pytest.mark.parametrize("kind", ["invitation", "password_reset"])
+def test_a_mail_with_a_link_that_works_once_keeps_no_copy_of_it_once_sent(app, tmp_path, kind):
+    link = "http://127.0.0.1:5000/password/reset/secret-token"
+    secret = queue_message("someone@example.com", body=f"Open {link}")
+    secret.kind = kind
+    ordinary = queue_message("someone@example.com", body=f"Not a secret: {link}")
+    db.session.commit()
+    app.config["MAIL_SERVER"] = "log"
+
+    assert deliver_pending(app.config) == (2, 0)
+
+    assert link in (tmp_path / "mail.log").read_text(encoding="utf-8")  # it was sent
+    by_id = {m.id: m for m in outbox_rows()}
+    assert by_id[secret.id].body == SENT_BODY_REMOVED
+    assert by_id[secret.id].sent_at is not None
+    assert by_id[ordinary.id].body == f"Not a secret: {link}"
 
 
 def test_production_refuses_to_log_mail_when_no_server_is_set(app, submitted, tmp_path):

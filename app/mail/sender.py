@@ -326,6 +326,21 @@ def _record_failure(message: OutboxMessage, error: BaseException, now, settings)
     message.next_attempt_at = now + retry_delay(attempts, settings)
 
 
+# Mails whose body carries a link that works once (an invitation, a new password): once
+# sent, the stored copy loses its text, so that whoever reads the table or a backup later
+# cannot use a link that is still live.
+SECRET_LINK_KINDS = frozenset({"invitation", "password_reset"})
+SENT_BODY_REMOVED = "[The text was removed after sending: it carried a link that works once.]"
+
+
+def _sent(message_kind: str, now) -> dict:
+    """The columns of a message once it is sent."""
+    values = {"sent_at": now, "last_error": ""}
+    if message_kind in SECRET_LINK_KINDS:
+        values["body"] = SENT_BODY_REMOVED
+    return values
+
+
 class _Outcome:
     SENT, FAILED, UNAVAILABLE = "sent", "failed", "unavailable"
 
@@ -351,8 +366,8 @@ def _deliver_one_postgresql(session: Session, transport, now, settings):
             return None
         outcome, error = _send(transport, message, settings)
         if outcome == _Outcome.SENT:
-            message.sent_at = now
-            message.last_error = ""
+            for column, value in _sent(message.kind, now).items():
+                setattr(message, column, value)
         else:
             _record_failure(message, error, now, settings)
     return outcome
@@ -364,7 +379,7 @@ def _deliver_one_sqlite(session: Session, transport, now, settings):
         message = session.scalars(due_query(now, settings.max_attempts)).first()
         if message is None:
             return None
-        message_key = message.id
+        message_key, message_kind = message.id, message.kind
         message.next_attempt_at = now + CLAIM_LEASE
         session.flush()
         session.expunge(message)  # keep its values for sending after the commit
@@ -374,7 +389,7 @@ def _deliver_one_sqlite(session: Session, transport, now, settings):
             session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == message_key)
-                .values(sent_at=now, last_error="")
+                .values(**_sent(message_kind, now))
             )
         else:
             claimed = session.get(OutboxMessage, message_key)

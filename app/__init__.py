@@ -48,6 +48,7 @@ def trust_proxy(app):
 def import_models():
     """Every model module, so that metadata (and Alembic) sees every table."""
     from .accounts import models as _accounts  # noqa: F401
+    from .accounts import password_reset as _password_reset  # noqa: F401
     from .accounts import sessions as _sessions  # noqa: F401
     from .acknowledgements import models as _acknowledgements  # noqa: F401
     from .activity import models as _activity  # noqa: F401

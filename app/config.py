@@ -38,6 +38,7 @@ INT_SETTINGS = (
     "MAX_ATTACHMENT_BYTES",
     "MAX_NOTICE_ATTACHMENT_BYTES",
     "INVITATION_DAYS",
+    "PASSWORD_RESET_MINUTES",
     "MAIL_PORT",
     "MAIL_TIMEOUT",
     "MAIL_MAX_ATTEMPTS",
@@ -78,6 +79,8 @@ class Defaults:
     MAX_CONTENT_LENGTH = 21 * 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 1024 * 1024
     INVITATION_DAYS = 7
+    # How long a link to set a new password works (it works once).
+    PASSWORD_RESET_MINUTES = 60
     SESSION_IDLE_MINUTES = 30
     SESSION_ABSOLUTE_HOURS = 12
     # How long the code step waits after the password step before starting over.

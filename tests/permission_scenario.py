@@ -20,6 +20,7 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
+from app.accounts import operations as accounts
 from app.accounts import two_factor
 from app.accounts.models import Role
 from app.acknowledgements import operations as acknowledgement_ops
@@ -196,6 +197,18 @@ def _reply_by():
     return calendar.add_business_days(jst_today(), 10).isoformat()
 
 
+def _pending_invitation(s) -> Target:
+    """A fresh invitation of provider A each time: withdrawing or sending one again ends it."""
+    accounts.invite_user(
+        s.people.org_a,
+        s.people.provider_a_admin,
+        f"invitee{next(_serial)}@provider-a.example.com",
+        Role.PROVIDER_USER,
+    )
+    db.session.commit()
+    return Target({"invitation_id": accounts.pending_invitations(s.people.org_a.id)[0].id})
+
+
 TARGETS = {
     "static": lambda s: Target({"filename": "css/app.css"}),
     "core.index": _none,
@@ -235,6 +248,12 @@ TARGETS = {
     "accounts.accept_invitation": lambda s: Target(
         {"token": "no-such-invitation"}, {"name": "Nobody", "password": "x" * 16}
     ),
+    "accounts.forgot_password": lambda s: Target(form={"email": "nobody@example.com"}),
+    "accounts.reset_password": lambda s: Target(
+        {"token": "no-such-link"}, {"new_password": "x" * 16, "new_password_confirm": "x" * 16}
+    ),
+    "accounts.withdraw_invitation": lambda s: _pending_invitation(s),
+    "accounts.resend_invitation": lambda s: _pending_invitation(s),
     "accounts.staff_users": lambda s: Target(
         form={
             "name": "New Reviewer",

@@ -216,7 +216,10 @@ def test_registration_with_a_taken_email_is_refused(client, app):
     response = client.post(url("accounts.register"), data=registration(email="Taken@Example.com"))
 
     assert response.status_code == 200
-    assert field_error(response, "email") == "An account with this e-mail address already exists."
+    assert field_error(response, "email") == (
+        "An account with this e-mail address already exists. If it is yours, sign in with it; "
+        "if you have forgotten its password, the sign-in page lets you set a new one."
+    )
     assert count(Organisation) == 0
     assert count(User) == 1
 

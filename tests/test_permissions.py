@@ -61,6 +61,11 @@ GRID = {
     ("accounts.register", "POST"):                 row(200, 302, 302, 302, 302, 302, 302),
     ("accounts.accept_invitation", "GET"):         row(404, 404, 404, 404, 404, 404, 404),
     ("accounts.accept_invitation", "POST"):        row(404, 404, 404, 404, 404, 404, 404),
+    # Signed in, one changes one's password on the account page instead.
+    ("accounts.forgot_password", "GET"):           row(200, 302, 302, 302, 302, 302, 302),
+    ("accounts.forgot_password", "POST"):          row(302, 302, 302, 302, 302, 302, 302),
+    ("accounts.reset_password", "GET"):            row(404, 302, 302, 302, 302, 302, 302),
+    ("accounts.reset_password", "POST"):           row(404, 302, 302, 302, 302, 302, 302),
     ("public.register", "GET"):                    row(200, 200, 200, 200, 200, 200, 200),
     ("public.register_csv", "GET"):                row(200, 200, 200, 200, 200, 200, 200),
     ("public.register_json", "GET"):               row(200, 200, 200, 200, 200, 200, 200),
@@ -100,6 +105,11 @@ GRID = {
     ("accounts.set_colleague_active", "GET"):      NOT_GET,
     ("accounts.set_colleague_role", "POST"):       row(302, 403, 302, 403, 403, 403, 403),
     ("accounts.set_colleague_role", "GET"):        NOT_GET,
+    ("accounts.withdraw_invitation", "POST"):      row(302, 403, 302, 403, 403, 403, 403),
+    ("accounts.withdraw_invitation", "GET"):       NOT_GET,
+    # Answers with the new link on the page, not in a redirect (never in the session).
+    ("accounts.resend_invitation", "POST"):        row(302, 403, 200, 403, 403, 403, 403),
+    ("accounts.resend_invitation", "GET"):         NOT_GET,
     ("activity.organisation", "GET"):              row(302, 403, 200, 403, 403, 403, 403),
     # --- the administrator ------------------------------------------------------------
     ("accounts.staff_users", "GET"):               row(302, 403, 403, 403, 403, 403, 200),
@@ -203,6 +213,8 @@ PUBLIC = {
     "accounts.login_enrol",
     "accounts.register",
     "accounts.accept_invitation",
+    "accounts.forgot_password",
+    "accounts.reset_password",
     "public.register",
     "public.register_csv",
     "public.register_json",

@@ -24,6 +24,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "accounts.login_enrol",
         "accounts.register",
         "accounts.accept_invitation",
+        "accounts.forgot_password",
+        "accounts.reset_password",
         "public.register",
         "public.register_csv",
         "public.register_json",

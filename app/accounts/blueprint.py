@@ -5,6 +5,12 @@ from . import views
 bp = Blueprint("accounts", __name__)
 
 bp.add_url_rule("/login", "login", views.login, methods=["GET", "POST"])
+bp.add_url_rule(
+    "/password/forgot", "forgot_password", views.forgot_password, methods=["GET", "POST"]
+)
+bp.add_url_rule(
+    "/password/reset/<token>", "reset_password", views.reset_password, methods=["GET", "POST"]
+)
 bp.add_url_rule("/login/code", "login_code", views.login_code, methods=["GET", "POST"])
 bp.add_url_rule("/login/enrol", "login_enrol", views.login_enrol, methods=["GET", "POST"])
 bp.add_url_rule("/logout", "logout", views.logout, methods=["POST"])
@@ -57,6 +63,18 @@ bp.add_url_rule(
     methods=["POST"],
 )
 bp.add_url_rule("/organisation/invitations", "invite", views.invite, methods=["GET", "POST"])
+bp.add_url_rule(
+    "/organisation/invitations/<int:invitation_id>/withdraw",
+    "withdraw_invitation",
+    views.withdraw_invitation,
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/organisation/invitations/<int:invitation_id>/send-again",
+    "resend_invitation",
+    views.resend_invitation,
+    methods=["POST"],
+)
 bp.add_url_rule(
     "/invitations/<token>", "accept_invitation", views.accept_invitation, methods=["GET", "POST"]
 )

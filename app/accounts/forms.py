@@ -79,6 +79,17 @@ class ChangePasswordForm(FlaskForm):
     new_password_confirm = _password_again(_l("New password again"), "new_password")
 
 
+class ForgotPasswordForm(FlaskForm):
+    email = _email(_l("E-mail address"), autocomplete="username")
+
+
+class ResetPasswordForm(FlaskForm):
+    """A new password through a mailed link: no current password to give."""
+
+    new_password = _password(_l("New password"))
+    new_password_confirm = _password_again(_l("New password again"), "new_password")
+
+
 class CodeForm(FlaskForm):
     """The second step: a code from the authenticator app, or a recovery code."""
 

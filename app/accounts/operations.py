@@ -7,9 +7,11 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from ..activity import operations as activity
 from ..activity.models import AccountAction
+from ..core.links import public_url
 from ..extensions import db
 from ..mail import outbox
 from ..models import utcnow
@@ -41,6 +43,14 @@ class AccountError(Exception):
         super().__init__(str(message))
         self.message = message
         self.field = field
+
+
+class InvitationGone(AccountError):
+    """The invitation was accepted, withdrawn or sent again, or has expired, since the page
+    that offered it was shown. The views answer 404, as for one that never existed."""
+
+    def __init__(self):
+        super().__init__(_l("This invitation is no longer pending."))
 
 
 def _current_language() -> str:
@@ -113,9 +123,17 @@ def _check_identifiers_free(organisation: Organisation) -> None:
             )
 
 
-def _check_email_free(email: str) -> None:
+EMAIL_TAKEN = _l("An account with this e-mail address already exists.")
+# At sign-up the person is most likely the account's own, back after a while.
+EMAIL_TAKEN_AT_SIGN_UP = _l(
+    "An account with this e-mail address already exists. If it is yours, sign in with it; "
+    "if you have forgotten its password, the sign-in page lets you set a new one."
+)
+
+
+def _check_email_free(email: str, message=EMAIL_TAKEN) -> None:
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
-        raise AccountError(_l("An account with this e-mail address already exists."), "email")
+        raise AccountError(message, "email")
 
 
 # Any address that has an account outside the organisation gets this one answer, whoever
@@ -147,15 +165,29 @@ def _lock_organisation(organisation_id: int) -> None:
     )
 
 
+def _pending(*conditions):
+    """The invitations matching ``conditions`` that can still be accepted: neither accepted
+    nor withdrawn (a withdrawn invitation expires at the moment it is withdrawn) nor
+    expired."""
+    return select(Invitation).where(
+        Invitation.accepted_at.is_(None), Invitation.expires_at > utcnow(), *conditions
+    )
+
+
+def _is_pending(invitation: Invitation) -> bool:
+    if invitation.accepted_at is not None:
+        return False
+    expires = invitation.expires_at
+    if expires.tzinfo is None:  # SQLite gives back naive UTC
+        expires = expires.replace(tzinfo=utcnow().tzinfo)
+    return expires > utcnow()
+
+
 def _withdraw_pending_invitations(*conditions) -> int:
     """End the invitations matching ``conditions`` that could still be accepted; their
     links then answer as an expired one does. Returns how many."""
     now = utcnow()
-    pending = db.session.scalars(
-        select(Invitation).where(
-            Invitation.accepted_at.is_(None), Invitation.expires_at > now, *conditions
-        )
-    ).all()
+    pending = db.session.scalars(_pending(*conditions)).all()
     for invitation in pending:
         invitation.expires_at = now
     return len(pending)
@@ -163,7 +195,7 @@ def _withdraw_pending_invitations(*conditions) -> int:
 
 def register_organisation(profile: dict, name: str, email: str, password: str) -> User:
     email = normalise_email(email)
-    _check_email_free(email)
+    _check_email_free(email, EMAIL_TAKEN_AT_SIGN_UP)
     organisation = Organisation()
     _apply_profile(organisation, profile)
     _check_identifiers_free(organisation)
@@ -204,7 +236,11 @@ def _token_hash(token: str) -> str:
 
 
 def invite_user(organisation: Organisation, inviter: User, email: str, role: Role) -> str:
-    """Create an invitation and return its token, which is shown once and stored hashed."""
+    """Create an invitation, mail its link to the address, and return its token, which is
+    shown once and stored hashed.
+
+    The mail is written to the outbox in the same transaction: a refused invitation
+    writes nothing and mails nothing."""
     email = normalise_email(email)
     _lock_organisation(organisation.id)
     _check_invitable(organisation, email)
@@ -214,21 +250,81 @@ def invite_user(organisation: Organisation, inviter: User, email: str, role: Rol
     )
     token = secrets.token_urlsafe(32)
     days = current_app.config["INVITATION_DAYS"]
-    db.session.add(
-        Invitation(
-            organisation=organisation,
-            email=email,
-            role=Role(role),
-            token_hash=_token_hash(token),
-            invited_by=inviter,
-            expires_at=utcnow() + timedelta(days=days),
-        )
+    invitation = Invitation(
+        organisation=organisation,
+        email=email,
+        role=Role(role),
+        token_hash=_token_hash(token),
+        invited_by=inviter,
+        expires_at=utcnow() + timedelta(days=days),
     )
+    db.session.add(invitation)
     activity.record(
         AccountAction.USER_INVITED, actor=inviter, organisation_id=organisation.id, detail=email
     )
     db.session.flush()
+    outbox.notify_invitee(invitation, public_url("accounts.accept_invitation", token=token))
+    db.session.flush()
     return token
+
+
+def pending_invitations(organisation_id: int) -> list[Invitation]:
+    """The organisation's invitations that can still be accepted, newest first, each with
+    the person who sent it: one statement, however many there are."""
+    return db.session.scalars(
+        _pending(Invitation.organisation_id == organisation_id)
+        .options(joinedload(Invitation.invited_by))
+        .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+    ).all()
+
+
+def pending_invitation(organisation_id: int, invitation_id: int) -> Invitation | None:
+    """One of ``pending_invitations``; None for any other (another organisation's, one
+    accepted, withdrawn or expired, an id that does not exist), all alike."""
+    return db.session.scalar(
+        _pending(Invitation.organisation_id == organisation_id, Invitation.id == invitation_id)
+    )
+
+
+def _check_invitation_admin(invitation: Invitation, by: User) -> None:
+    if by.role != Role.PROVIDER_ADMIN or invitation.organisation_id != by.organisation_id:
+        # The views answer 404 before this: reaching it is a programming error.
+        raise PermissionError("only an administrator of the invitation's organisation")
+
+
+def _lock_pending(invitation: Invitation) -> None:
+    """Take the organisation's turn, then check that the invitation is still pending: a
+    colleague may have withdrawn it or sent it again, or the invitee accepted it, since
+    the page was shown."""
+    _lock_organisation(invitation.organisation_id)
+    db.session.refresh(invitation)
+    if not _is_pending(invitation):
+        raise InvitationGone()
+
+
+def withdraw_invitation(invitation: Invitation, *, by: User) -> None:
+    """End a pending invitation of ``by``'s organisation, ``by`` being its administrator:
+    its link is not found from now on. Raises InvitationGone if it is no longer pending."""
+    _check_invitation_admin(invitation, by)
+    _lock_pending(invitation)
+    invitation.expires_at = utcnow()
+    activity.record(
+        AccountAction.INVITATION_WITHDRAWN,
+        actor=by,
+        organisation_id=invitation.organisation_id,
+        detail=invitation.email,
+    )
+    db.session.flush()
+
+
+def resend_invitation(invitation: Invitation, *, by: User) -> str:
+    """Invite the address of a pending invitation again, with the same role: a new link is
+    mailed and the old one stops working (invite_user ends it). Returns the new token.
+    Raises InvitationGone if it is no longer pending, and AccountError if the address can
+    no longer be invited (it has an account now)."""
+    _check_invitation_admin(invitation, by)
+    _lock_pending(invitation)
+    return invite_user(invitation.organisation, by, invitation.email, invitation.role)
 
 
 def open_invitation(token: str) -> Invitation | None:
@@ -236,17 +332,15 @@ def open_invitation(token: str) -> Invitation | None:
     invitation = db.session.scalar(
         select(Invitation).where(Invitation.token_hash == _token_hash(token))
     )
-    if invitation is None or invitation.accepted_at is not None:
-        return None
-    expires = invitation.expires_at
-    if expires.tzinfo is None:
-        expires = expires.replace(tzinfo=utcnow().tzinfo)
-    if expires <= utcnow():
+    if invitation is None or not _is_pending(invitation):
         return None
     return invitation
 
 
 def accept_invitation(invitation: Invitation, name: str, password: str) -> User:
+    """Make the invitee's account. Raises InvitationGone if the invitation was withdrawn,
+    sent again or accepted while the form was being filled in."""
+    _lock_pending(invitation)
     _check_email_free(invitation.email)
     invitation.accepted_at = utcnow()
     user = User(

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from ..activity import operations as activity
 from ..activity.models import AccountAction
 from ..core.redirects import safe_next
-from ..extensions import db
+from ..extensions import db, limiter
 from ..models import utcnow
-from . import operations, sessions, throttle, two_factor
+from . import operations, password_reset, sessions, throttle, two_factor
 from .access import administrator_required, provider_admin_required, provider_required
 from .forms import (
     AcceptInvitationForm,
@@ -20,14 +20,16 @@ from .forms import (
     CodeForm,
     ColleagueActiveForm,
     ColleagueRoleForm,
+    ForgotPasswordForm,
     InvitationForm,
     LoginForm,
     OrganisationForm,
     RegistrationForm,
     RequireTwoFactorForm,
+    ResetPasswordForm,
     StaffUserForm,
 )
-from .models import STAFF_ROLES, Role, User
+from .models import STAFF_ROLES, Invitation, Role, User
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +72,53 @@ def login():
             _start_session(user)
             return redirect(next_url or url_for("core.index"))
     return render_template("accounts/login.html", form=form)
+
+
+# --- a forgotten password (password_reset.py) ------------------------------------------
+# Asking is limited per client address: each request may send mail.
+RESET_LINK_LIMIT = "5 per minute;20 per hour"
+
+
+@limiter.limit(RESET_LINK_LIMIT, methods=["POST"])
+def forgot_password():
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.change_password"))
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        password_reset.request_link(form.email.data)
+        db.session.commit()
+        # The same answer whether or not an account uses the address.
+        return redirect(url_for("accounts.forgot_password", sent=1))
+    return render_template(
+        "accounts/forgot_password.html",
+        form=form,
+        sent=request.method == "GET" and request.args.get("sent") == "1",
+        minutes=current_app.config["PASSWORD_RESET_MINUTES"],
+    )
+
+
+def _link_gone():
+    return render_template("accounts/reset_password.html", form=None), 404
+
+
+def reset_password(token):
+    if current_user.is_authenticated:
+        flash(_("You are signed in: change your password here."), "info")
+        return redirect(url_for("accounts.change_password"))
+    link = password_reset.open_link(token)
+    if link is None:
+        return _link_gone()
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            password_reset.set_new_password(token, form.new_password.data)
+        except password_reset.LinkGone:
+            db.session.rollback()
+            return _link_gone()
+        db.session.commit()
+        flash(_("Your new password is set. Sign in with it."), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form, email=link.user.email)
 
 
 # --- the second step of signing in ------------------------------------------------------
@@ -347,11 +396,24 @@ def organisation_two_factor():
     return redirect(url_for("accounts.organisation"))
 
 
-def _users_page(refusal=None):
+def _users_page(refusal=None, resent=None):
+    """The organisation's users; for its administrators, also the pending invitations.
+    ``resent``: the address and new link of an invitation just sent again."""
     users = db.session.scalars(
         select(User).where(User.organisation_id == current_user.organisation_id).order_by(User.id)
     ).all()
-    return render_template("accounts/organisation_users.html", users=users, refusal=refusal)
+    invitations = (
+        operations.pending_invitations(current_user.organisation_id)
+        if current_user.role == Role.PROVIDER_ADMIN
+        else []
+    )
+    return render_template(
+        "accounts/organisation_users.html",
+        users=users,
+        invitations=invitations,
+        refusal=refusal,
+        resent=resent,
+    )
 
 
 @provider_required
@@ -444,8 +506,63 @@ def invite():
         else:
             db.session.commit()
             link = url_for("accounts.accept_invitation", token=token, _external=True)
-            flash(_("The invitation is ready. Send the link below to your colleague."), "success")
+            flash(
+                _(
+                    "The invitation is mailed to %(email)s. You can also pass on the link "
+                    "below yourself.",
+                    email=operations.normalise_email(form.email.data),
+                ),
+                "success",
+            )
     return render_template("accounts/invite.html", form=form, link=link)
+
+
+def _pending_invitation(invitation_id: int) -> Invitation:
+    """A pending invitation of the administrator's own organisation; any other (another
+    organisation's, one accepted, withdrawn or expired, an id that does not exist) is not
+    found, all alike."""
+    invitation = operations.pending_invitation(current_user.organisation_id, invitation_id)
+    if invitation is None:
+        abort(404)
+    return invitation
+
+
+@provider_admin_required
+def withdraw_invitation(invitation_id):
+    invitation = _pending_invitation(invitation_id)
+    email = invitation.email
+    try:
+        operations.withdraw_invitation(invitation, by=current_user)
+    except operations.InvitationGone:
+        db.session.rollback()
+        abort(404)
+    db.session.commit()
+    log.info("invitation %s withdrawn by user %s", invitation_id, current_user.id)
+    flash(
+        _("The invitation to %(email)s is withdrawn: its link no longer works.", email=email),
+        "success",
+    )
+    return redirect(url_for("accounts.organisation_users"))
+
+
+@provider_admin_required
+def resend_invitation(invitation_id):
+    invitation = _pending_invitation(invitation_id)
+    email = invitation.email
+    try:
+        token = operations.resend_invitation(invitation, by=current_user)
+    except operations.InvitationGone:
+        db.session.rollback()
+        abort(404)
+    except operations.AccountError as error:
+        db.session.rollback()
+        return _users_page(refusal=error.message), 409
+    db.session.commit()
+    log.info("invitation %s sent again by user %s", invitation_id, current_user.id)
+    # Shown on this answer only, as the invitation page shows a new link: never put in the
+    # session (a flashed message lives in the cookie).
+    link = url_for("accounts.accept_invitation", token=token, _external=True)
+    return _users_page(resent={"email": email, "link": link})
 
 
 def accept_invitation(token):
@@ -460,6 +577,9 @@ def accept_invitation(token):
     if form.validate_on_submit():
         try:
             user = operations.accept_invitation(invitation, form.name.data, form.password.data)
+        except operations.InvitationGone:
+            db.session.rollback()
+            abort(404)
         except operations.AccountError as error:
             db.session.rollback()
             flash(error.message, "error")

@@ -29,6 +29,9 @@ class AccountAction(StrEnum):
     TWO_FACTOR_OPTIONAL = "two_factor_optional"
     USER_INVITED = "user_invited"
     INVITATION_ACCEPTED = "invitation_accepted"
+    INVITATION_WITHDRAWN = "invitation_withdrawn"
+    PASSWORD_RESET_REQUESTED = "password_reset_requested"  # noqa: S105 - an action's name
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - an action's name, not a password
     STAFF_ACCOUNT_CREATED = "staff_account_created"
     ACCOUNT_DISABLED = "account_disabled"
     ACCOUNT_ENABLED = "account_enabled"

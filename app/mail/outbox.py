@@ -42,16 +42,47 @@ ACCOUNT_SUBJECTS = {
     "two_factor_disabled": lambda: _("Two-step sign-in was turned off for your account"),
     "two_factor_reset": lambda: _("An administrator reset two-step sign-in for your account"),
     "recovery_codes_replaced": lambda: _("New recovery codes were made for your account"),
+    "password_reset": lambda: _("Link to set a new password"),
 }
 
 
-def notify_account(user: User, kind: str) -> OutboxMessage:
+def notify_account(user: User, kind: str, **context) -> OutboxMessage:
     """A security notice to the user about their own account, in their language."""
     with force_locale(user.locale):
         subject = str(ACCOUNT_SUBJECTS[kind]())
-        body = render_template(f"mail/{kind}.txt", user=user)
+        body = render_template(f"mail/{kind}.txt", user=user, **context)
     message = OutboxMessage(
         recipient=user.email, language=user.locale, subject=subject, body=body, kind=kind
+    )
+    db.session.add(message)
+    return message
+
+
+# An invitation goes to someone who has no account yet, so no language of their own (the
+# inviting administrator's language need not be theirs): it says everything in Japanese,
+# then in English, in one message. The invitation page follows their browser's language.
+INVITATION_LANGUAGES = ("ja", "en")
+INVITATION_SEPARATOR = "\n\n" + "-" * 40 + "\n\n"
+
+
+def notify_invitee(invitation, link: str) -> OutboxMessage:
+    """The invitation's link, with the organisation, the inviter and the expiry, to the
+    invited address."""
+    subjects, parts = [], []
+    for language in INVITATION_LANGUAGES:
+        with force_locale(language):
+            subjects.append(_("Invitation to the Advance Notice Registry"))
+            parts.append(
+                render_template("mail/invitation.txt", invitation=invitation, link=link).strip()
+            )
+    with force_locale(INVITATION_LANGUAGES[0]):
+        footer = render_template("mail/_footer.txt")
+    message = OutboxMessage(
+        recipient=invitation.email,
+        language=",".join(INVITATION_LANGUAGES),  # "ja,en": the Content-Language header
+        subject=" / ".join(subjects),
+        body=INVITATION_SEPARATOR.join(parts) + "\n" + footer,
+        kind="invitation",
     )
     db.session.add(message)
     return message

@@ -101,6 +101,62 @@ def test_the_check_page_reads_back_every_section_as_it_will_be_filed(signed_in, 
     assert draft.receipt_number is None  # reading it back files nothing
 
 
+def read_back_of(page: str) -> str:
+    return re.search(r'name="read_back" type="hidden" value="([0-9a-f]{64})"', page)[1]
+
+
+@pytest.mark.parametrize("change", ["section", "row", "profile"])
+def test_a_notice_changed_after_its_check_page_was_read_is_not_filed(
+    signed_in, draft, people, change
+):
+    read = signed_in.get(f"/notices/{draft.id}/submit").get_data(as_text=True)
+    # Meanwhile, in another window: a section saved, a listed client changed, the profile
+    # edited.
+    if change == "section":
+        operations.save_section(draft, {"description": "CHANGED IN ANOTHER WINDOW"})
+    elif change == "row":
+        draft.clients[0].name_en = "Another Exchange"
+    else:
+        draft.organisation.name_en = "Renamed Elsewhere K.K."
+    db.session.commit()
+
+    refused = signed_in.post(
+        f"/notices/{draft.id}/submit",
+        data={"version": draft.version, "read_back": read_back_of(read)},
+    )
+
+    assert refused.status_code == 409
+    page = refused.get_data(as_text=True)
+    assert "The notice was not submitted" in page
+    if change == "section":
+        assert "CHANGED IN ANOTHER WINDOW" in page  # read back as it now stands
+    db.session.expire_all()
+    assert draft.status == Status.DRAFT and draft.receipt_number is None
+    assert count(NoticeVersion) == 0
+    # Submitting from the page as it now reads files it.
+    again = signed_in.post(
+        f"/notices/{draft.id}/submit",
+        data={"version": draft.version, "read_back": read_back_of(page)},
+    )
+    assert again.status_code == 303
+    db.session.expire_all()
+    assert draft.status == Status.SUBMITTED
+
+
+def test_a_notice_unchanged_since_its_check_page_is_filed(signed_in, draft):
+    read = signed_in.get(f"/notices/{draft.id}/submit").get_data(as_text=True)
+
+    filed = signed_in.post(
+        f"/notices/{draft.id}/submit",
+        data={"version": draft.version, "read_back": read_back_of(read)},
+    )
+
+    assert filed.status_code == 303
+    db.session.expire_all()
+    snapshot = json.loads(draft.latest_version.snapshot)
+    assert snapshot["system"]["description"] == draft.description
+
+
 def test_the_check_page_of_a_change_shows_what_differs_from_the_referred_notice(signed_in, people):
     earlier = accepted_notice(people.provider_a_user, now=MONDAY_NOON_JST)
     change = complete_draft(

@@ -230,9 +230,11 @@ class AttachmentForm(FlaskForm):
 
 
 class SubmitForm(FlaskForm):
-    """Nothing to fill in: the CSRF token and the draft's version."""
+    """Nothing to fill in: the CSRF token, the draft's version, and what the check page
+    showed (snapshot.read_back_fingerprint), so that only what was read is filed."""
 
     version = HiddenField()
+    read_back = HiddenField(validators=[Optional(), limit(64)])
 
 
 class WithdrawForm(FlaskForm):

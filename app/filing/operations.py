@@ -32,7 +32,7 @@ from .models import (
     Subcontractor,
 )
 from .numbering import allocate_receipt_number
-from .snapshot import build_snapshot
+from .snapshot import build_snapshot, read_back_fingerprint
 from .transitions import apply_transition, ensure_current
 
 
@@ -43,6 +43,11 @@ class NotADraft(TransitionRefused):
             Status(notice.status),
             _l("This notice has been submitted and can no longer be edited."),
         )
+
+
+class ChangedSinceRead(Exception):
+    """The draft changed after its check page was shown: what would be filed is not what
+    the declarant read."""
 
 
 class SubmissionIncomplete(Exception):
@@ -319,8 +324,21 @@ def remove_attachment(notice: Notice, attachment_id: int) -> str | None:
     return None
 
 
-def submit_notice(notice: Notice, user, *, now: datetime, rules: FilingRules) -> NoticeVersion:
-    """Validate in full, number, snapshot and fingerprint the notice: one transaction."""
+def submit_notice(
+    notice: Notice, user, *, now: datetime, rules: FilingRules, read_back: str | None = None
+) -> NoticeVersion:
+    """Validate in full, number, snapshot and fingerprint the notice: one transaction.
+
+    ``read_back``: the read_back_fingerprint of the check page the declarant submitted
+    from. The notice's row is locked first (a section saved in another window waits or has
+    been saved), and if its answers no longer give that value, ChangedSinceRead is raised
+    and nothing is filed."""
+    if read_back is not None:
+        db.session.execute(select(Notice.id).where(Notice.id == notice.id).with_for_update())
+        # Read the answers afresh (sections, rows, documents, the profile), as they are now.
+        db.session.expire_all()
+        if read_back_fingerprint(notice, notice.organisation) != read_back:
+            raise ChangedSinceRead()
     today = calendar.to_jst(now).date()
     problems = find_problems(
         notice,

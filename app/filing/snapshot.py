@@ -2,6 +2,7 @@
 
 from ..accounts.operations import PROFILE_FIELDS as PROVIDER_FIELDS
 from ..domain.calendar import to_jst
+from ..domain.fingerprint import canonical_json, fingerprint
 from .sections import SECURITY_FIELDS, SYSTEM_FIELDS
 
 SNAPSHOT_SCHEMA = 1
@@ -63,3 +64,9 @@ def answers(notice, organisation) -> dict:
         ],
         "declaration": _pick(notice, ("declarant_name", "declarant_title")),
     }
+
+
+def read_back_fingerprint(notice, organisation) -> str:
+    """What the check page showed, in one value: the submit form carries it, and the notice
+    is filed only if its answers still give the same (not changed in another window since)."""
+    return fingerprint(canonical_json(answers(notice, organisation)))

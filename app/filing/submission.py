@@ -19,7 +19,7 @@ from ..labels import refusal
 from . import changes, forms, operations
 from .access import own_notice
 from .copying import changes_in_review, filed_again_as
-from .snapshot import answers
+from .snapshot import answers, read_back_fingerprint
 from .transitions import StaleNotice
 from .views import overview_context, rules
 
@@ -33,12 +33,23 @@ def submit(notice_id):
             flash(_("This notice has already been submitted."), "info")
         return redirect(url_for("filing.receipt", notice_id=notice.id))
     form = forms.SubmitForm(version=notice.version)
+    changed = False
     if form.validate_on_submit():
         try:
-            operations.submit_notice(notice, current_user, now=calendar.utcnow(), rules=rules())
+            operations.submit_notice(
+                notice,
+                current_user,
+                now=calendar.utcnow(),
+                rules=rules(),
+                read_back=form.read_back.data or None,
+            )
         except operations.SubmissionIncomplete:
             db.session.rollback()
             notice = own_notice(notice_id)
+        except operations.ChangedSinceRead:
+            db.session.rollback()
+            notice = own_notice(notice_id)
+            changed = True
         except StaleNotice:
             return redirect(url_for("filing.receipt", notice_id=notice_id))
         else:
@@ -46,11 +57,16 @@ def submit(notice_id):
             return redirect(url_for("filing.receipt", notice_id=notice.id), code=303)
     context = overview_context(notice)
     if not context["problems"]:
-        # What will be filed, read back before the declaration is made true by submitting.
+        # What will be filed, read back before the declaration is made true by submitting;
+        # the form carries it, so that what is filed is what was read.
         context["snapshot"] = answers(notice, notice.organisation)
         context["comparisons"] = changes.comparisons(notice, context["snapshot"])
-    status = 422 if request.method == "POST" else 200
-    return render_template("filing/submit.html", form=form, **context), status
+        form.read_back.data = read_back_fingerprint(notice, notice.organisation)
+    if changed:
+        status = 409
+    else:
+        status = 422 if request.method == "POST" else 200
+    return render_template("filing/submit.html", form=form, changed=changed, **context), status
 
 
 def _snapshot(notice):

@@ -355,7 +355,7 @@ def test_the_session_is_renewed_at_sign_in(client, people, auth):
         assert "_user_id" in session
 
 
-def test_a_disabled_account_cannot_sign_in(client, people):
+def test_a_disabled_account_cannot_sign_in_and_its_owner_is_told_why(client, people):
     people.provider_a_user.active = False
     db.session.commit()
 
@@ -363,7 +363,15 @@ def test_a_disabled_account_cannot_sign_in(client, people):
         url("accounts.login"), data={"email": people.provider_a_user.email, "password": PASSWORD}
     )
 
-    assert field_error(response, "password") == WRONG_CREDENTIALS
+    # Only someone who knows the password learns that the account is disabled.
+    assert field_error(response, "password").startswith("This account is disabled.")
+    assert "_user_id" not in response.headers.get("Set-Cookie", "")
+    with client.session_transaction() as session:
+        assert "_user_id" not in session
+    wrong = client.post(
+        url("accounts.login"), data={"email": people.provider_a_user.email, "password": "x" * 16}
+    )
+    assert field_error(wrong, "password") == WRONG_CREDENTIALS
 
 
 # --- invitations ---------------------------------------------------------------------

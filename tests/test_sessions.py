@@ -1,12 +1,15 @@
 """Server-side sign-in sessions and the headers every response carries."""
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
+import pytest
 from sqlalchemy import update
 
 from app.accounts.sessions import SignInSession
 from app.extensions import db
 from app.models import utcnow
+from tests.filing_helpers import complete_draft
 
 
 def _age_sessions(**columns):
@@ -47,6 +50,58 @@ def test_staying_signed_in_restarts_the_idle_clock(client, auth, people):
     assert response.get_json()["idle_seconds"] == 30 * 60
     _age_sessions(last_seen_at=utcnow() - timedelta(minutes=5))
     assert client.get("/review/").status_code == 200
+
+
+def _signed_out_mid_form(client, auth, people):
+    """Provider A's user with a draft open, whose session then timed out."""
+    notice = complete_draft(people.provider_a_user)
+    db.session.commit()
+    auth.login(client, people.provider_a_user)
+    page = f"/notices/{notice.id}/edit/system"
+    assert client.get(page).status_code == 200
+    _age_sessions(last_seen_at=utcnow() - timedelta(minutes=31))
+    return page
+
+
+def test_a_form_sent_after_the_timeout_leads_back_to_its_page_after_signing_in(
+    client, auth, people
+):
+    page = _signed_out_mid_form(client, auth, people)
+
+    sent = client.post(
+        page, data={"system_name": "Typed"}, headers={"Referer": f"http://localhost{page}"}
+    )
+
+    assert sent.status_code == 302
+    assert sent.location == f"/login?next={page}"
+    # Signing in leads to the page the form was on, which answers GET (a POST-only
+    # address such as /review/notices/1/propose-decision would answer 405).
+    signed_in = auth.login(client, people.provider_a_user, next=page)
+    assert urlsplit(signed_in.location).path == page
+    assert client.get(page).status_code == 200
+
+
+@pytest.mark.parametrize("referrer", [None, "https://elsewhere.example.com/notices/1"])
+def test_a_form_sent_from_nowhere_known_leads_to_the_plain_sign_in_page(
+    client, auth, people, referrer
+):
+    page = _signed_out_mid_form(client, auth, people)
+    headers = {"Referer": referrer} if referrer else {}
+
+    sent = client.post(page, data={"system_name": "Typed"}, headers=headers)
+
+    assert sent.status_code == 302
+    assert sent.location == "/login"
+
+
+def test_an_autosave_after_the_timeout_is_told_so_not_sent_a_sign_in_page(client, auth, people):
+    page = _signed_out_mid_form(client, auth, people)
+
+    saved = client.post(page, data={"system_name": "Typed"}, headers={"X-Autosave": "1"})
+
+    assert saved.status_code == 401
+    assert saved.get_json()["signed_out"] is True
+    assert "You have been signed out, so this was not saved." in saved.get_json()["message"]
 
 
 def test_other_sessions_survive_one_sign_out(app, client, auth, people):

@@ -1,11 +1,13 @@
 """Who may reach what: login everywhere except a short allowlist, and role decorators."""
 
 from functools import wraps
+from urllib.parse import urlsplit
 
-from flask import abort, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from ..core.redirects import safe_next
 from ..extensions import login_manager
 from . import sessions, two_factor
 from .models import REVIEW_ROLES, Role
@@ -45,6 +47,7 @@ def init_app(app):
     login_manager.login_message = _l("Please sign in to continue.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+    login_manager.unauthorized_handler(_sign_in_first)
 
     @login_manager.user_loader
     def load_user(session_id: str):
@@ -64,6 +67,34 @@ def init_app(app):
             return redirect(url_for("accounts.two_factor"))
         return None
 
+
+
+SIGNED_OUT = _l(
+    "You have been signed out, so this was not saved. Sign in again in another tab, then "
+    "come back to this page and save: what you typed is still here."
+)
+
+
+def _sign_in_first():
+    """A request that needs a signed-in person, from someone who is not (any more).
+
+    A script (an autosave) gets 401 and a sentence to show, not the sign-in page it could
+    not show. A person goes to the sign-in page and, once signed in, back to where they
+    were: the page itself, or for a form they sent the page the form was on (the address
+    a form is sent to may answer only POST)."""
+    if request.headers.get("X-Autosave") or request.accept_mimetypes.best == "application/json":
+        return {"signed_out": True, "message": str(SIGNED_OUT)}, 401
+    flash(login_manager.login_message, login_manager.login_message_category)
+    return redirect(url_for(login_manager.login_view, next=_where_the_person_was()))
+
+
+def _where_the_person_was() -> str | None:
+    if request.method in ("GET", "HEAD"):
+        return request.full_path.rstrip("?")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host:
+        return None
+    return safe_next(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
 
 def roles_required(*roles: Role):
     allowed = frozenset(roles)

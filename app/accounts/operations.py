@@ -222,11 +222,18 @@ def update_organisation(organisation: Organisation, profile: dict, *, by: User |
     db.session.flush()
 
 
+class AccountDisabled(Exception):
+    """The password is right, but the account is disabled: said to whoever knows the
+    password only, so that they ask their administrator instead of trying again."""
+
+
 def authenticate(email: str, password: str) -> User | None:
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
     valid = verify_password(user.password_hash if user else None, password)
-    if user is None or not valid or not user.active:
+    if user is None or not valid:
         return None
+    if not user.active:
+        raise AccountDisabled()
     # last_login_at is set when the sign-in completes (after the code step, if any).
     return user
 

@@ -56,7 +56,18 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         throttle.check(form.email.data)
-        user = operations.authenticate(form.email.data, form.password.data)
+        try:
+            user = operations.authenticate(form.email.data, form.password.data)
+        except operations.AccountDisabled:
+            log.warning("sign-in to a disabled account, e-mail %s", form.email.data)
+            form.password.errors.append(
+                _(
+                    "This account is disabled. Ask your organisation's administrator, who can "
+                    "enable it again under “Users of this organisation”; for an FSA account, "
+                    "ask the registry's administrator."
+                )
+            )
+            return render_template("accounts/login.html", form=form)
         if user is None:
             throttle.failed(form.email.data)
             # The log formatter escapes CR, LF and other control characters in the address.

@@ -1,4 +1,10 @@
-// Warns two minutes before the idle timeout and offers to stay signed in.
+// The idle timeout, as the person sees it.
+//
+// Typing or clicking on the page is activity: at most once a minute it restarts the
+// server's idle clock (POST /session/extend), so nobody is signed out while writing a long
+// answer. Two minutes before the timeout the page warns and offers to stay signed in; the
+// warning gives focus back to where it was when it closes (the button, or Escape). After
+// the timeout it says so: the page, and what was typed on it, stays as it is.
 (function () {
   "use strict";
   var body = document.body;
@@ -8,26 +14,81 @@
   var stay = document.getElementById("idle-stay");
   if (!idle || !url || !panel || !stay || !window.fetch) { return; }
   var warnBefore = Math.min(120, Math.floor(idle / 2));
+  var ACTIVITY_EVERY = Math.min(60, Math.floor(idle / 4)) * 1000;
   var timer = null;
+  var lastExtended = Date.now();  // loading this page restarted the server's clock
+  var asking = null;              // an extension on its way
+  var returnTo = null;            // what had focus when the warning opened
+  var signedOut = false;
+
+  var ended = null;
 
   function schedule(seconds) {
     clearTimeout(timer);
+    clearTimeout(ended);
     timer = setTimeout(function () {
+      returnTo = document.activeElement;
       panel.hidden = false;
       stay.focus();
     }, Math.max(seconds - warnBefore, 1) * 1000);
+    // Nothing happened on the page until the timeout (activity would have extended it):
+    // the server has ended the session by now, and the warning says so.
+    ended = setTimeout(showSignedOut, (seconds + 5) * 1000);
+  }
+
+  function close() {
+    panel.hidden = true;
+    if (returnTo && returnTo !== stay && document.contains(returnTo)) { returnTo.focus(); }
+    returnTo = null;
+  }
+
+  function showSignedOut() {
+    signedOut = true;
+    clearTimeout(timer);
+    clearTimeout(ended);
+    panel.querySelectorAll("[data-idle-before]").forEach(function (el) { el.hidden = true; });
+    panel.querySelectorAll("[data-idle-after]").forEach(function (el) { el.hidden = false; });
+    stay.hidden = true;
+    panel.hidden = false;
+  }
+
+  function extend() {
+    if (asking || signedOut) { return asking; }
+    asking = fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: { "X-CSRFToken": body.getAttribute("data-csrf"), "Accept": "application/json" }
+    }).then(function (response) {
+      if (response.status === 401) { showSignedOut(); return; }
+      return response.json().then(function (data) {
+        lastExtended = Date.now();
+        schedule(data.idle_seconds || idle);
+      });
+    }).catch(function () {}).then(function () { asking = null; });
+    return asking;
   }
 
   stay.addEventListener("click", function () {
-    fetch(url, {
-      method: "POST", credentials: "same-origin",
-      headers: { "X-CSRFToken": body.getAttribute("data-csrf"), "Accept": "application/json" }
-    }).then(function (response) { return response.json(); }).then(function (data) {
-      panel.hidden = true;
-      schedule(data.idle_seconds || idle);
-    });
+    extend();
+    close();
   });
+  panel.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { extend(); close(); }
+  });
+
+  function activity(event) {
+    if (signedOut || panel.contains(event.target)) { return; }
+    if (Date.now() - lastExtended >= ACTIVITY_EVERY) { extend(); }
+  }
+  document.addEventListener("input", activity, true);
+  document.addEventListener("keydown", activity, true);
+  document.addEventListener("pointerdown", activity, true);
+
   // Any autosave or form post also restarts the server's idle clock.
-  document.addEventListener("autosaved", function () { schedule(idle); });
+  document.addEventListener("autosaved", function () {
+    lastExtended = Date.now();
+    schedule(idle);
+  });
+  // An autosave answered that the session has ended.
+  document.addEventListener("signedout", showSignedOut);
   schedule(idle);
 })();

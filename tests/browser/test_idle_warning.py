@@ -5,6 +5,8 @@ The browser's clock is Playwright's (installed before the first page), so half a
 inactivity passes in an instant; the server side of the timeout is tests/test_sessions.py.
 """
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
@@ -73,4 +75,49 @@ def test_the_idle_warning_comes_two_minutes_early_and_staying_extends_the_sessio
     expect(warning).to_be_visible()
     provider.open("/notices/")
     expect(page.get_by_role("heading", level=1)).not_to_have_text(_("Sign in"))
+    audit.assert_clean()
+
+
+def test_typing_is_activity_and_the_warning_gives_focus_back(
+    open_context, audit, unique, live_server
+):
+    lang = "en"
+    _ = Translator(lang)
+    context = open_context(lang)
+    context.clock.install()
+    provider = Person(context, lang, audit)
+    org = flows.organisation(unique, lang)
+    flows.register(provider, org).start_a_new_notice().open_section("System")
+    page = provider.page
+    warning = page.get_by_role("alertdialog", name=_("You will be signed out soon"))
+    description = provider.field("Description of the system")
+
+    # Writing a long answer for 25 minutes, then some more: typing restarts the server's
+    # idle clock (at most once a minute), so no warning comes while one writes.
+    page.clock.fast_forward(f"{IDLE_MINUTES - 5}:00")
+    before = last_seen(live_server.database, org.email)
+    with page.expect_response(lambda r: r.url.endswith("/session/extend")) as extended:
+        description.press_sequentially("Keys are held in an HSM.")
+    assert extended.value.status == 200
+    assert last_seen(live_server.database, org.email) > before
+    page.clock.fast_forward(f"{IDLE_MINUTES - 5}:00")
+    expect(warning).to_be_hidden()
+
+    # Left alone, the warning comes; Escape closes it, stays signed in, and gives focus
+    # back to the answer being written.
+    description.focus()
+    page.clock.fast_forward(f"{IDLE_MINUTES - 1}:00")
+    expect(warning).to_be_visible()
+    with page.expect_response(lambda r: r.url.endswith("/session/extend")):
+        page.keyboard.press("Escape")
+    expect(warning).to_be_hidden()
+    expect(description).to_be_focused()
+
+    # Left alone past the timeout, the page says that the session has ended and that what
+    # is on the page is still there.
+    page.clock.fast_forward(f"{IDLE_MINUTES + 1}:00")
+    ended = page.get_by_role("alertdialog", name=_("You have been signed out"))
+    expect(ended).to_be_visible()
+    expect(ended).to_contain_text(_("Sign in again in another tab").split(",")[0])
+    expect(description).to_have_value(re.compile("Keys are held in an HSM."))
     audit.assert_clean()

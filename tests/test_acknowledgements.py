@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from app.accounts.models import Role
+from app.acknowledgements.codes import format_code
 from app.acknowledgements.models import Acknowledgement, DocumentKind
 from app.extensions import db
 from tests.conftest import BACKEND, counting_statements
@@ -94,6 +95,9 @@ def test_the_receipt_page_offers_the_pdf_at_once(client, auth, people, filed):
     auth.login(client, people.provider_a_admin)
     page = client.get(f"/notices/{filed.id}/receipt").get_data(as_text=True)
     assert f"/notices/{filed.id}/acknowledgements/{receipt.id}" in page
+    # The verification code is part of the record, so it prints (not in a no-print part).
+    summary = page[page.index('<dl class="summary">') : page.index("</dl>")]
+    assert format_code(receipt.verification_code) in summary
 
 
 def test_information_requests_and_decisions_issue_their_own_documents(people, filed):

@@ -18,6 +18,7 @@ from app.database import write_intent
 from app.extensions import db
 from app.files import storage
 from app.filing import operations
+from app.filing.groups import pdf_file_name
 from app.filing.models import Attachment, Notice
 from tests.filing_helpers import attach_pdf, distinct_pdf, minimal_pdf, rules
 
@@ -308,7 +309,8 @@ def assert_downloads_as(client, notice_id, attachment, shown):
     assert "Set-Cookie" not in download.headers
     disposition, options = parse_options_header(header)
     assert disposition == "attachment"
-    assert options["filename"] == shown  # werkzeug prefers and decodes filename*
+    # werkzeug prefers and decodes filename*; a stored document is a PDF, saved as one.
+    assert options["filename"] == pdf_file_name(shown)
 
 
 @pytest.mark.parametrize("kind", sorted(AWKWARD_UPLOADS))
@@ -333,6 +335,19 @@ def test_awkward_names_are_stored_and_served_safely(app, signed_in, people, draf
 
     assert_stored_safely(app, attachment, shown)
     assert_downloads_as(signed_in, draft.id, attachment, shown)
+
+
+def test_a_pdf_uploaded_under_another_extension_downloads_as_a_pdf(signed_in, draft):
+    upload(signed_in, draft.id, minimal_pdf(), filename="doc.docx")
+    attachment = db.session.scalars(select(Attachment)).one()
+    assert attachment.display_name == "doc.docx"  # shown as the provider named it
+
+    response = signed_in.get(f"/notices/{draft.id}/attachments/{attachment.id}")
+
+    assert response.mimetype == "application/pdf"
+    assert parse_options_header(response.headers["Content-Disposition"])[1]["filename"] == (
+        "doc.docx.pdf"
+    )
 
 
 def test_a_download_is_an_attachment_with_an_rfc_5987_name_and_the_exact_bytes(signed_in, draft):

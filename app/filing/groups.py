@@ -157,6 +157,12 @@ def download_attachment(notice_id, attachment_id):
     return send_attachment(notice, attachment_id)
 
 
+def pdf_file_name(name: str) -> str:
+    """The name a download is saved under: every stored document is a PDF (checked when it
+    was attached), so it ends in .pdf, whatever the uploaded file was called ("doc.docx")."""
+    return name if name.lower().endswith(".pdf") else f"{name}.pdf"
+
+
 def send_attachment(notice, attachment_id):
     """Serve the stored bytes as a download, for the owner organisation and staff only."""
     attachment = next((a for a in notice.attachments if a.id == attachment_id), None)
@@ -166,7 +172,7 @@ def send_attachment(notice, attachment_id):
         io.BytesIO(storage().get(attachment.storage_key)),
         mimetype="application/pdf",
         as_attachment=True,
-        download_name=attachment.display_name,
+        download_name=pdf_file_name(attachment.display_name),
         etag=attachment.sha256,
         max_age=0,
     )

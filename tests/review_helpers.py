@@ -263,3 +263,31 @@ def version_on(html: str) -> int:
     match = VERSION_FIELD.search(html)
     assert match, "no action form with a version on the page"
     return int(match.group(1))
+
+
+def awaiting_reply(people, name, *requests):
+    """Provider A's notice awaiting information, with ``requests`` as (reply_by, answered)
+    pairs, handled by the reviewer; its review deadline 12 business days away."""
+    today = jst_today()
+    notice = filed_notice(
+        people.org_a,
+        people.provider_a_user,
+        status=Status.INFORMATION_REQUESTED,
+        handler=people.reviewer,
+        deadline=calendar.add_business_days(today, 12),
+        system_name=name,
+    )
+    for reply_by, answered in requests:
+        db.session.add(
+            InformationRequest(
+                notice_id=notice.id,
+                requested_by_id=people.reviewer.id,
+                paused_from=today - timedelta(days=30),
+                reply_by=reply_by,
+                comment="Send the report.",
+                response="Here." if answered else None,
+                responded_at=calendar.utcnow() if answered else None,
+            )
+        )
+    db.session.flush()
+    return notice

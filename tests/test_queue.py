@@ -18,10 +18,10 @@ from app.domain import calendar
 from app.domain.workflow import Status
 from app.extensions import db
 from app.filing.models import NoticeType
-from app.review.models import InformationRequest
 from tests.conftest import BACKEND, counting_statements
 from tests.factories import make_organisation, make_user
 from tests.review_helpers import (
+    awaiting_reply,
     business_days_before,
     filed_notice,
     jst_today,
@@ -301,38 +301,15 @@ def test_overdue_lists_running_clocks_past_their_deadline(reviewer, clocked):
 def awaiting(people):
     """Notices awaiting the provider's reply: one past its reply-by date, one due today,
     one answered late and then asked again (in time)."""
-    org, user = people.org_a, people.provider_a_user
     today = jst_today()
-
-    def waiting(name, *requests):
-        notice = filed_notice(
-            org,
-            user,
-            status=Status.INFORMATION_REQUESTED,
-            handler=people.reviewer,
-            deadline=calendar.add_business_days(today, 12),
-            system_name=name,
-        )
-        for reply_by, answered in requests:
-            db.session.add(
-                InformationRequest(
-                    notice_id=notice.id,
-                    requested_by_id=people.reviewer.id,
-                    paused_from=today - timedelta(days=30),
-                    reply_by=reply_by,
-                    comment="Send the report.",
-                    response="Here." if answered else None,
-                    responded_at=calendar.utcnow() if answered else None,
-                )
-            )
-        db.session.flush()
-        return notice
-
     made = {
-        "late": waiting("Late reply", (today - timedelta(days=3), False)),
-        "due today": waiting("Reply due today", (today, False)),
-        "asked again": waiting(
-            "Asked again", (today - timedelta(days=9), True), (today + timedelta(days=7), False)
+        "late": awaiting_reply(people, "Late reply", (today - timedelta(days=3), False)),
+        "due today": awaiting_reply(people, "Reply due today", (today, False)),
+        "asked again": awaiting_reply(
+            people,
+            "Asked again",
+            (today - timedelta(days=9), True),
+            (today + timedelta(days=7), False),
         ),
     }
     db.session.commit()

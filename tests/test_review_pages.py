@@ -19,10 +19,10 @@ from app.domain.workflow import Status
 from app.extensions import db
 from app.i18n import file_size
 from app.review import operations as ops
-from app.review.models import InformationRequest
 from tests.factories import make_user
 from tests.filing_helpers import SECURITY, SYSTEM, distinct_pdf, first_exchange, minimal_pdf
 from tests.review_helpers import (
+    awaiting_reply,
     business_days_before,
     confirm,
     filed_notice,
@@ -930,33 +930,6 @@ def test_the_overview_shows_counts_overdue_median_and_load(client, auth, people,
     assert "(3 decisions)" in page
     load = re.findall(r"<tr><td>([^<]+)</td><td>(\d+)</td></tr>", page)
     assert load == [(people.reviewer.name, "2"), (checker.name, "1")]
-
-
-def awaiting_reply(people, name, *requests):
-    """A notice awaiting information, with ``requests`` as (reply_by, answered) pairs."""
-    today = jst_today()
-    notice = filed_notice(
-        people.org_a,
-        people.provider_a_user,
-        status=Status.INFORMATION_REQUESTED,
-        handler=people.reviewer,
-        deadline=calendar.add_business_days(today, 12),
-        system_name=name,
-    )
-    for reply_by, answered in requests:
-        db.session.add(
-            InformationRequest(
-                notice_id=notice.id,
-                requested_by_id=people.reviewer.id,
-                paused_from=today - timedelta(days=30),
-                reply_by=reply_by,
-                comment="Send the report.",
-                response="Here." if answered else None,
-                responded_at=calendar.utcnow() if answered else None,
-            )
-        )
-    db.session.flush()
-    return notice
 
 
 def test_the_overview_counts_replies_overdue_and_opens_the_queue_on_them(client, auth, people):

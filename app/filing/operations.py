@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time
 
@@ -166,6 +167,15 @@ def _new_draft(user, notice_type: NoticeType, refers_to_id: int | None) -> Notic
     return notice
 
 
+class SectionChanged(Exception):
+    """The section's stored answers are no longer those its page was opened with: another
+    window, or a colleague, saved it since. ``current`` is the fingerprint stored now."""
+
+    def __init__(self, current: str):
+        super().__init__("section changed since its page was opened")
+        self.current = current
+
+
 def save_section(notice: Notice, data: dict) -> None:
     """Save whatever the form holds, partial answers included. A new service refers to
     no earlier notice, whatever the form says."""
@@ -176,6 +186,41 @@ def save_section(notice: Notice, data: dict) -> None:
         setattr(notice, name, value)
     notice.updated_at = calendar.utcnow()
     db.session.flush()
+
+
+def save_section_seen(
+    notice: Notice, data: dict, *, seen: str | None, fingerprint_of: Callable[[Notice], str]
+) -> str:
+    """Save one section's answers unless the section was saved by someone else since its
+    page was opened; returns the fingerprint of the answers stored now.
+
+    ``seen`` is the fingerprint the page was made with (None: a form without one, sent by
+    a page older than the check, is saved as before); ``fingerprint_of`` gives the
+    fingerprint of the section's answers as stored on a notice. The notice's row lock
+    (SQLite queues every write) makes the comparison and the write one step: of two saves
+    from pages opened on the same answers, the second finds the first's answers and is
+    refused with :class:`SectionChanged`, nothing written."""
+    _lock(notice)
+    _require_draft(notice)
+    if seen is not None:
+        stored = fingerprint_of(notice)
+        if stored != seen:
+            raise SectionChanged(stored)
+    save_section(notice, data)
+    # What the database holds now (its types, the refusal of a reference), not the form.
+    db.session.expire(notice)
+    return fingerprint_of(notice)
+
+
+def _lock(notice: Notice) -> None:
+    """Lock the notice's row and read it again: what another request committed before the
+    lock was granted is seen (its status included)."""
+    db.session.scalars(
+        select(Notice)
+        .where(Notice.id == notice.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def add_client(notice: Notice, *, registration_number="", name="", name_en="", rules=None):

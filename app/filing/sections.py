@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
+from ..domain.fingerprint import canonical_json, fingerprint
+
 
 @dataclass(frozen=True)
 class Section:
@@ -55,3 +57,24 @@ SECTIONS = (
 )
 
 BY_KEY = {section.key: section for section in SECTIONS}
+
+
+# --- what a section page was opened with ------------------------------------------------------
+
+# The hidden field of a section form that carries the fingerprint of the answers as stored
+# when the page was made (templates/filing/_section_form.html, static/js/autosave.js).
+FINGERPRINT_FIELD = "section_fingerprint"
+
+
+def stored_answers(form_class, notice) -> dict:
+    """The section's answers as stored: the fields of a form made from the notice alone
+    (no form data, no CSRF token), as a form would send them back."""
+    form = form_class(formdata=None, obj=notice, meta={"csrf": False})
+    return {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
+
+
+def answers_fingerprint(form_class, notice) -> str:
+    """SHA-256 of the canonical JSON of the section's stored answers. Two pages of the same
+    section carry the same fingerprint as long as nobody saved the section in between;
+    another section's answers do not enter it."""
+    return fingerprint(canonical_json(stored_answers(form_class, notice)))

@@ -1,8 +1,11 @@
 """Provider pages: the dashboard, starting a notice and editing its sections."""
 
+from functools import partial
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -11,7 +14,8 @@ from ..domain import calendar
 from ..domain.workflow import Status, TransitionRefused
 from ..extensions import db
 from ..forms import options
-from ..labels import refusal
+from ..i18n import listed
+from ..labels import jst, refusal
 from ..reference import exchange_choices, reference_source
 from . import forms, operations
 from .access import own_notice
@@ -19,7 +23,7 @@ from .completeness import find_problems, progress
 from .copying import changes_in_review
 from .dashboard import DashboardFilters, dashboard_page, face_counts
 from .models import Notice
-from .sections import SECTIONS
+from .sections import FINGERPRINT_FIELD, SECTIONS, answers_fingerprint
 
 EDITABLE_SECTIONS = {
     "provider",
@@ -122,6 +126,7 @@ def edit(notice_id):
 
     notice = own_notice(notice_id)
     if notice.status != Status.DRAFT:
+        flash(_submitted_as(notice), "info")
         return redirect(url_for("filing.show", notice_id=notice.id))
     # Filed again: the notice it starts from, and what the review said of it.
     earlier = notice.refiling.earlier if notice.refiling else None
@@ -139,30 +144,103 @@ def section(notice_id, key):
     notice = own_notice(notice_id)
     if key not in EDITABLE_SECTIONS:
         abort(404)
-    if notice.status != Status.DRAFT:
-        return redirect(url_for("filing.show", notice_id=notice.id))
     form_class = forms.SECTION_FORMS.get(key)
+    autosave = bool(request.headers.get("X-Autosave"))
+    if notice.status != Status.DRAFT:
+        return _not_a_draft(notice, key, form_class, autosave)
     form = form_class(obj=notice) if form_class else None
     if key == "notice":
         _refers_to_choices(form, notice)
-    status = 200
-    if form is not None and request.method == "POST":
-        if form.validate_on_submit():
-            data = {name: form[name].data for name in _section_fields(form)}
-            operations.save_section(notice, data)
-            db.session.commit()
-            saved_at = format_datetime(calendar.utcnow(), "HH:mm")
-            if request.headers.get("X-Autosave"):
-                return {"saved": True, "saved_at": saved_at}
-            flash(_("Saved at %(time)s.", time=saved_at), "success")
-            return redirect(_after_saving(notice, key, "save_next" in request.form))
-        if request.headers.get("X-Autosave"):
+    if form is None or request.method != "POST":
+        return render_section(notice, key, form=form)
+    seen = request.form.get(FINGERPRINT_FIELD) or None
+    if not form.validate_on_submit():
+        if autosave:
             return {"saved": False, "errors": form.errors}, 422
-        status = 422
-    return render_section(notice, key, form=form), status
+        return render_section(notice, key, form=form, seen=seen), 422
+    data = {name: form[name].data for name in _section_fields(form)}
+    try:
+        stored = operations.save_section_seen(
+            notice, data, seen=seen, fingerprint_of=partial(answers_fingerprint, form_class)
+        )
+    except operations.SectionChanged as changed:
+        # Nothing written: the page keeps the person's answers and says what happened. The
+        # form now carries what is stored, so that pressing Save again replaces it.
+        db.session.rollback()
+        if autosave:
+            return {"saved": False, "conflict": True, "message": str(CHANGED_ELSEWHERE)}, 409
+        return render_section(notice, key, form=form, seen=changed.current, conflict=True), 409
+    except operations.NotADraft:
+        db.session.rollback()  # submitted by another request while this one waited
+        return _not_a_draft(notice, key, form_class, autosave)
+    db.session.commit()
+    saved_at = format_datetime(calendar.utcnow(), "HH:mm")
+    if autosave:
+        return {"saved": True, "saved_at": saved_at, "fingerprint": stored}
+    flash(_("Saved at %(time)s.", time=saved_at), "success")
+    return redirect(_after_saving(notice, key, "save_next" in request.form))
 
 
-def render_section(notice, key, form=None, **group_forms):
+CHANGED_ELSEWHERE = _l(
+    "Not saved: this section was changed in another window or by a colleague after you "
+    "opened this page. Your answers are still on this page; press “Save draft” to choose "
+    "which answers to keep."
+)
+
+
+def _submitted_as(notice) -> str:
+    return _(
+        "This notice was submitted as %(number)s on %(time)s and can no longer be changed.",
+        number=notice.receipt_number,
+        time=jst(notice.submitted_at),
+    )
+
+
+def _not_a_draft(notice, key, form_class, autosave: bool):
+    """A section of a notice that is no longer a draft (submitted in another tab, or an old
+    bookmark): said, never a silent redirect; the answers sent are shown to copy."""
+    if request.method != "POST":
+        flash(_submitted_as(notice), "info")
+        return redirect(url_for("filing.show", notice_id=notice.id))
+    if autosave:
+        message = " ".join(
+            (
+                _submitted_as(notice),
+                _("Your unsaved text is still on this page: copy it if you need it."),
+            )
+        )
+        return {"saved": False, "submitted": True, "message": message}, 409
+    sent = []
+    if form_class is not None:
+        form = form_class(meta={"csrf": False})
+        if key == "notice":
+            _refers_to_choices(form, notice)
+        sent = _sent_answers(form)
+    return render_template("filing/section_closed.html", notice=notice, sent=sent), 409
+
+
+def _sent_answers(form) -> list[tuple[str, str]]:
+    """The answers a section form sent, as text: each field's label and value."""
+    sent = []
+    for f in form:
+        if f.type in ("CSRFTokenField", "HiddenField") or f.name not in request.form:
+            continue
+        if f.type == "BooleanField":
+            text = _("Ticked") if f.data else ""
+        elif f.type in ("RadioField", "SelectField", "MultiCheckboxField", "CountriesField"):
+            chosen = [str(option.label.text) for option in f if option.checked]
+            text = listed(chosen or [v for v in f.raw_data if v])
+        else:
+            text = "\n".join(f.raw_data)
+        if text.strip():
+            sent.append((str(f.label.text), text))
+    return sent
+
+
+def render_section(notice, key, form=None, *, seen=None, conflict=False, **group_forms):
+    """The section page. Its form carries the fingerprint of the section's answers: ``seen``
+    (the one the person's page was opened with, or what is stored after a conflict), else
+    the answers stored now."""
     context = overview_context(notice)
     group_forms.setdefault("client_form", forms.ClientForm(prefix="client"))
     group_forms["client_form"].exchange.choices = options(
@@ -171,10 +249,15 @@ def render_section(notice, key, form=None, **group_forms):
     group_forms.setdefault("subcontractor_form", forms.SubcontractorForm(prefix="sub"))
     group_forms.setdefault("certification_form", forms.CertificationForm(prefix="cert"))
     group_forms.setdefault("attachment_form", forms.AttachmentForm(prefix="file"))
+    if form is not None and seen is None:
+        seen = answers_fingerprint(type(form), notice)
     return render_template(
         f"filing/section_{key}.html",
         key=key,
         form=form,
+        fingerprint_field=FINGERPRINT_FIELD,
+        section_fingerprint=seen,
+        conflict=conflict,
         reference=reference_source(current_app.config.get("EXCHANGE_REGISTER_PATH")),
         **group_forms,
         **context,

@@ -6,16 +6,26 @@
 // followed, and any other form on it (add a certification, remove a client) is sent, only
 // after the section is saved: the page that answers shows the section as stored, and a save
 // landing after it would put the old answers back. A refused save sends no such form.
+//
+// The form carries the fingerprint of the section's answers as stored when the page was made
+// (a hidden field); each save sends it and gets back the new one. A save from a page opened
+// before another window or a colleague saved the section is refused (HTTP 409, nothing
+// written), as is any save once the notice has been submitted: the server's message then
+// stands in the status line, this page saves nothing more by itself (the answers stay on
+// it, and leaving asks first), and "Save draft" shows what to do.
 (function () {
   "use strict";
   var form = document.querySelector("form[data-autosave]");
   if (!form || !window.fetch || !window.FormData || !window.URLSearchParams) { return; }
   var status = form.querySelector("[data-autosave-status]");
+  var seen = form.querySelector("[data-section-fingerprint]");
   var main = document.querySelector("main");
   var timer = null;
   var running = null;   // the save on its way: a promise of whether it was stored
   var leaving = false;  // the section form itself was sent: it carries the answers
   var firstRefused = null;  // the first control whose answer the last save refused
+  // Saving by itself stops for good after a conflict (or on the page that reports one).
+  var stopped = form.hasAttribute("data-autosave-conflict");
   var lang = document.documentElement.lang;
   var text = lang === "ja"
     ? { saving: "保存中…", saved: "下書きを保存しました（", failed: "自動保存できませんでした。「下書きを保存」を押してください。",
@@ -23,7 +33,12 @@
     : { saving: "Saving…", saved: "Draft saved at ", failed: "Could not save automatically. Press “Save draft”.",
         refused: "Not saved: correct the answers that have a message." };
 
-  function answers() { return new URLSearchParams(new FormData(form)).toString(); }
+  // The answers only: the fingerprint changes with each save, the answers do not.
+  function answers() {
+    var params = new URLSearchParams(new FormData(form));
+    if (seen) { params.delete(seen.name); }
+    return params.toString();
+  }
 
   // The answers as stored; unknown (null) when the page shows answers the server refused
   // (messages in the form, or an expired form's notice just above it).
@@ -38,6 +53,7 @@
 
   // Resolves true once the answers on the page are stored, false if they are not.
   function save(keepalive) {
+    if (stopped) { return Promise.resolve(false); }
     if (!unsaved()) { return running || Promise.resolve(true); }
     if (running && !keepalive) { return running.then(function () { return save(false); }); }
     var sent = answers();
@@ -46,16 +62,25 @@
       method: "POST", body: new FormData(form), credentials: "same-origin", keepalive: !!keepalive,
       headers: { "X-Autosave": "1", "Accept": "application/json" }
     }).then(function (response) {
-      return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+      return response.json().then(function (body) { return { ok: response.ok, status: response.status, body: body }; });
     }).then(function (result) {
       if (result.ok && result.body.saved) {
         stored = sent;
+        if (seen && result.body.fingerprint) { seen.value = result.body.fingerprint; }
         window.FieldErrors.clear(form);
         document.dispatchEvent(new Event("autosaved"));
         say(text.saved + result.body.saved_at + (lang === "ja" ? "）" : ""));
         return true;
       }
-      if (result.body && result.body.errors) {
+      if (result.body && result.body.message) {
+        // Changed elsewhere, submitted, or signed out (401): nothing was written, and
+        // nothing more will be; the idle warning (session.js) says the session has ended.
+        if (result.status === 401) { document.dispatchEvent(new Event("signedout")); }
+        stopped = true;
+        clearTimeout(timer);
+        firstRefused = null;
+        say(result.body.message);
+      } else if (result.body && result.body.errors) {
         firstRefused = window.FieldErrors.show(form, result.body.errors);
         say(text.refused);
       } else { say(text.failed); }
@@ -68,7 +93,7 @@
 
   function later(event) {
     // A control without a name (the countries' search box) is not part of the answers.
-    if (event && event.target && !event.target.name) { return; }
+    if (stopped || (event && event.target && !event.target.name)) { return; }
     clearTimeout(timer);
     timer = setTimeout(function () { save(false); }, 1500);
   }
@@ -76,8 +101,35 @@
   form.addEventListener("input", later);
   form.addEventListener("change", later);
 
-  // Sending the section form: its answer page shows what was stored or refused.
-  form.addEventListener("submit", function () { leaving = true; clearTimeout(timer); });
+  // Sending the section form: its answer page shows what was stored or refused. While a
+  // save is on its way the form waits for it, so that it carries the fingerprint that save
+  // brings back (sent before, this page's own save would count as someone else's).
+  form.addEventListener("submit", function (event) {
+    clearTimeout(timer);
+    if (event.defaultPrevented) { return; }
+    if (!running) { leaving = true; return; }
+    event.preventDefault();
+    if (form.hasAttribute("data-waiting-for-save")) { return; }  // a second press
+    form.setAttribute("data-waiting-for-save", "");
+    var submitter = event.submitter;
+    running.then(function () {
+      form.removeAttribute("data-waiting-for-save");
+      leaving = true;
+      sendWith(form, submitter);
+    });
+  });
+
+  // Send ``other`` as its button ``submitter`` would, without a second submit event.
+  function sendWith(other, submitter) {
+    if (submitter && submitter.name) {
+      var value = document.createElement("input");
+      value.type = "hidden";
+      value.name = submitter.name;
+      value.value = submitter.value;
+      other.append(value);
+    }
+    HTMLFormElement.prototype.submit.call(other);
+  }
 
   // Any other form: save first. One in the page's main part is not sent if the save is
   // refused (the messages say why); one elsewhere (sign out, language) goes on, and leaving
@@ -94,19 +146,14 @@
     save(false).then(function (ok) {
       other.removeAttribute("data-waiting-for-save");
       if (!ok && main && main.contains(other)) {
-        if (firstRefused) { firstRefused.focus(); }
+        // Where the page says why: the refused answer, or the conflict's summary.
+        var why = firstRefused || (stopped && document.querySelector("[data-error-summary]"));
+        if (why) { why.focus(); }
         return;
-      }
-      if (submitter && submitter.name) {
-        var value = document.createElement("input");
-        value.type = "hidden";
-        value.name = submitter.name;
-        value.value = submitter.value;
-        other.append(value);
       }
       // Sent without a second submit event: confirm.js has asked already, and
       // submit-once.js needs no guard for a form sent once from here.
-      HTMLFormElement.prototype.submit.call(other);
+      sendWith(other, submitter);
     });
   }, true);
 
@@ -129,7 +176,10 @@
     event.returnValue = "";  // older browsers ask only when a value is set
   });
   document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "hidden" && !leaving) { save(true); }
+    if (document.visibilityState !== "hidden" || leaving) { return; }
+    // After the save on its way (and with the fingerprint it brings back), not beside it.
+    if (running) { running.then(function () { if (!leaving) { save(true); } }); }
+    else { save(true); }
   });
   window.addEventListener("pagehide", function () { if (!leaving) { save(true); } });
 })();

@@ -314,6 +314,10 @@ class NoticeForm:
         p.follow(p.link("Continue", p.page.get_by_role("main")))
         return self
 
+    def autosave_status(self) -> Locator:
+        """The line under the section form where autosave says what it did."""
+        return self.person.page.locator("[data-autosave-status]")
+
     # the sections, each filled as a person would
 
     def fill_notice(self, a):

@@ -63,18 +63,38 @@ def _signed_out_mid_form(client, auth, people):
     return page
 
 
-def test_a_form_sent_after_the_timeout_leads_back_to_its_page_after_signing_in(
+def test_answers_sent_after_the_timeout_are_kept_to_send_again_once_signed_in(client, auth, people):
+    page = _signed_out_mid_form(client, auth, people)
+
+    sent = client.post(
+        page,
+        data={"system_name": "Typed after the timeout"},
+        headers={"Referer": f"http://localhost{page}"},
+    )
+
+    assert sent.status_code == 401
+    kept = sent.get_data(as_text=True)
+    assert 'name="system_name" value="Typed after the timeout"' in kept
+    assert "You have been signed out. Sign in again in a new tab" in kept
+    assert f'action="{page}"' in kept
+    # Signed in again (another tab), "Send again" saves them.
+    auth.login(client, people.provider_a_user)
+    again = client.post(page, data={"system_name": "Typed after the timeout"})
+    assert again.status_code == 302
+    assert "Typed after the timeout" in client.get(page).get_data(as_text=True)
+
+
+def test_a_button_pressed_after_the_timeout_leads_back_to_its_page_after_signing_in(
     client, auth, people
 ):
     page = _signed_out_mid_form(client, auth, people)
 
-    sent = client.post(
-        page, data={"system_name": "Typed"}, headers={"Referer": f"http://localhost{page}"}
-    )
+    # A button sends nothing but its token: nothing to keep, so to the sign-in page.
+    sent = client.post(page, headers={"Referer": f"http://localhost{page}"})
 
     assert sent.status_code == 302
     assert sent.location == f"/login?next={page}"
-    # Signing in leads to the page the form was on, which answers GET (a POST-only
+    # Signing in leads to the page the button was on, which answers GET (a POST-only
     # address such as /review/notices/1/propose-decision would answer 405).
     signed_in = auth.login(client, people.provider_a_user, next=page)
     assert urlsplit(signed_in.location).path == page

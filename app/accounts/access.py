@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from ..core.errors import kept_answers, resubmit_page
 from ..core.redirects import safe_next
 from ..extensions import login_manager
 from . import sessions, two_factor
@@ -68,7 +69,6 @@ def init_app(app):
         return None
 
 
-
 SIGNED_OUT = _l(
     "You have been signed out, so this was not saved. Sign in again in another tab, then "
     "come back to this page and save: what you typed is still here."
@@ -84,8 +84,13 @@ def _sign_in_first():
     a form is sent to may answer only POST)."""
     if request.headers.get("X-Autosave") or request.accept_mimetypes.best == "application/json":
         return {"signed_out": True, "message": str(SIGNED_OUT)}, 401
+    back = _where_the_person_was()
+    if request.method == "POST" and back and kept_answers():
+        # Answers sent from one of our pages: kept on a page that sends them again once
+        # the person has signed in (in another tab), instead of lost on the way.
+        return resubmit_page(401)
     flash(login_manager.login_message, login_manager.login_message_category)
-    return redirect(url_for(login_manager.login_view, next=_where_the_person_was()))
+    return redirect(url_for(login_manager.login_view, next=back))
 
 
 def _where_the_person_was() -> str | None:
@@ -95,6 +100,7 @@ def _where_the_person_was() -> str | None:
     if referrer.netloc != request.host:
         return None
     return safe_next(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
+
 
 def roles_required(*roles: Role):
     allowed = frozenset(roles)

@@ -20,6 +20,30 @@ PAGES = (400, 403, 404, 405, 409, 413, 429, 500)
 LOGGED_REFUSALS = (403, 429)
 
 
+def kept_answers() -> list[tuple[str, str]]:
+    """What the form sent, but its token and any password (never written into a page)."""
+    return [
+        (name, value)
+        for name, value in request.form.items(multi=True)
+        if name != "csrf_token" and "password" not in name
+    ]
+
+
+def resubmit_page(status: int):
+    """A form that could not be taken (its token expired, or its sender was signed out)
+    must not cost its answers: they are shown again in a form with a fresh token that posts
+    to the same place."""
+    return (
+        render_template(
+            "core/resubmit.html",
+            kept=kept_answers(),
+            action=request.path,
+            lost_files=bool(request.files),
+        ),
+        status,
+    )
+
+
 def register_error_handlers(app):
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
@@ -49,23 +73,7 @@ def register_error_handlers(app):
     @app.errorhandler(CSRFError)
     def _expired_form(error: CSRFError):
         logs.refusal(400, f"CSRF: {error.description}")
-        # An expired token (or session) must not cost the user their answers: show them
-        # again in a form with a fresh token that posts to the same place.
-        kept = [
-            (name, value)
-            for name, value in request.form.items(multi=True)
-            # Passwords are never written back into a page.
-            if name != "csrf_token" and "password" not in name
-        ]
-        return (
-            render_template(
-                "core/resubmit.html",
-                kept=kept,
-                action=request.path,
-                lost_files=bool(request.files),
-            ),
-            400,
-        )
+        return resubmit_page(400)
 
     @app.errorhandler(TransitionRefused)
     def _refused(refused: TransitionRefused):

@@ -62,10 +62,7 @@ def submit(notice_id):
         context["snapshot"] = answers(notice, notice.organisation)
         context["comparisons"] = changes.comparisons(notice, context["snapshot"])
         form.read_back.data = read_back_fingerprint(notice, notice.organisation)
-    if changed:
-        status = 409
-    else:
-        status = 422 if request.method == "POST" else 200
+    status = 409 if changed else (422 if request.method == "POST" else 200)
     return render_template("filing/submit.html", form=form, changed=changed, **context), status
 
 

@@ -6,6 +6,7 @@ inactivity passes in an instant; the server side of the timeout is tests/test_se
 """
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -121,3 +122,41 @@ def test_typing_is_activity_and_the_warning_gives_focus_back(
     expect(ended).to_contain_text(_("Sign in again in another tab").split(",")[0])
     expect(description).to_have_value(re.compile("Keys are held in an HSM."))
     audit.assert_clean()
+
+
+def test_an_autosave_after_the_session_ended_says_so_and_keeps_the_text(
+    open_context, unique, live_server
+):
+    lang = "ja"
+    _ = Translator(lang)
+    provider = Person(open_context(lang), lang)  # a 401 in the console is the point here
+    org = flows.organisation(unique, lang)
+    flows.register(provider, org).start_a_new_notice().open_section("System")
+    # The server's idle clock runs out (the browser's own timers do not know yet).
+    engine = create_engine(live_server.database, poolclass=NullPool)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "UPDATE sign_in_sessions SET last_seen_at = :long_ago WHERE user_id ="
+                    " (SELECT id FROM users WHERE email = :email)"
+                ),
+                {"long_ago": datetime.now(UTC) - timedelta(hours=1), "email": org.email},
+            )
+    finally:
+        engine.dispose()
+
+    description = provider.field("Description of the system")
+    with provider.page.expect_response(lambda r: r.status == 401):
+        description.fill("Written after the session ended.")
+    status = provider.page.locator("[data-autosave-status]")
+    expect(status).to_have_text(
+        _(
+            "You have been signed out, so this was not saved. Sign in again in another tab, then"
+            " come back to this page and save: what you typed is still here."
+        )
+    )
+    expect(
+        provider.page.get_by_role("alertdialog", name=_("You have been signed out"))
+    ).to_be_visible()
+    expect(description).to_have_value("Written after the session ended.")

@@ -51,3 +51,24 @@ def test_a_password_is_never_written_back_into_the_page(app, client):
     page = response.get_data(as_text=True)
     assert "a@example.jp" in page
     assert "secret-1" not in page
+
+
+def test_a_form_expired_by_signing_in_as_someone_else_says_who_is_signed_in_now(
+    app, client, auth, people
+):
+    """Signed in as provider B in another tab, a form of provider A's draft expires: the
+    page names the account now signed in and warns against sending it again as that one."""
+    draft = complete_draft(people.provider_a_admin)
+    db.session.commit()
+    auth.login(client, people.provider_b)
+    app.config["WTF_CSRF_ENABLED"] = True
+
+    response = client.post(
+        f"/notices/{draft.id}/edit/system", data={"csrf_token": "another session's"}
+    )
+
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert f"This browser is now signed in as {people.provider_b.name}" in page
+    assert people.org_b.name_en in page
+    assert "do not send it again" in page

@@ -92,7 +92,8 @@ def test_disabling_a_colleague_ends_their_session_at_once(app, admin, login, peo
     refused = app.test_client().post(
         url("accounts.login"), data={"email": people.provider_a_user.email, "password": PASSWORD}
     )
-    assert field_error(refused, "password") == "The e-mail address or password is not correct."
+    # With the right password, the colleague is told why, and whom to ask.
+    assert field_error(refused, "password").startswith("This account is disabled.")
     admin_id, user_id = people.provider_a_admin.id, people.provider_a_user.id
     assert changes() == [("account_disabled", admin_id, user_id, people.org_a.id)]
 

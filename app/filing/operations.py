@@ -286,7 +286,7 @@ def add_attachment(notice, user, *, category, filename, data: bytes, storage, ru
     _require_draft(notice)
     # The notice's row lock queues two presses of "Upload" on PostgreSQL (SQLite queues
     # every write), so the second sees the first's attachment.
-    db.session.execute(select(Notice.id).where(Notice.id == notice.id).with_for_update())
+    _lock(notice)
     refuse_duplicate(notice, data)
     return store_attachment(
         notice,
@@ -379,8 +379,8 @@ def submit_notice(
     been saved), and if its answers no longer give that value, ChangedSinceRead is raised
     and nothing is filed."""
     if read_back is not None:
-        db.session.execute(select(Notice.id).where(Notice.id == notice.id).with_for_update())
-        # Read the answers afresh (sections, rows, documents, the profile), as they are now.
+        _lock(notice)
+        # Read the rest afresh too (listed rows, documents, the profile), as they are now.
         db.session.expire_all()
         if read_back_fingerprint(notice, notice.organisation) != read_back:
             raise ChangedSinceRead()

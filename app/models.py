@@ -13,6 +13,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """Aware UTC; naive values (SQLite hands them back) are UTC already."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
 def UTCDateTime() -> DateTime:  # noqa: N802 - reads like the column type it makes
     """Timezone-aware in PostgreSQL; SQLite hands back naive values, which are UTC."""
     return DateTime(timezone=True)

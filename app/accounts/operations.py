@@ -14,7 +14,7 @@ from ..activity.models import AccountAction
 from ..core.links import public_url
 from ..extensions import db
 from ..mail import outbox
-from ..models import utcnow
+from ..models import as_utc, utcnow
 from .models import Invitation, Organisation, OrganisationKind, Role, User
 from .passwords import hash_password, verify_password
 
@@ -175,12 +175,7 @@ def _pending(*conditions):
 
 
 def _is_pending(invitation: Invitation) -> bool:
-    if invitation.accepted_at is not None:
-        return False
-    expires = invitation.expires_at
-    if expires.tzinfo is None:  # SQLite gives back naive UTC
-        expires = expires.replace(tzinfo=utcnow().tzinfo)
-    return expires > utcnow()
+    return invitation.accepted_at is None and as_utc(invitation.expires_at) > utcnow()
 
 
 def _withdraw_pending_invitations(*conditions) -> int:

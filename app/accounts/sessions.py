@@ -17,7 +17,7 @@ from ..activity import operations as activity
 from ..activity.models import AccountAction
 from ..database import READ_METHODS
 from ..extensions import db
-from ..models import UTCDateTime, utcnow
+from ..models import UTCDateTime, as_utc, utcnow
 from .models import User
 
 TOUCH_EVERY = timedelta(seconds=60)
@@ -38,10 +38,6 @@ class SignInSession(db.Model):
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _aware(moment):
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
 
 
 def start(user: User) -> str:
@@ -95,7 +91,7 @@ def resume(user_id: int, token: str) -> User | None:
     if found is None:
         return None
     row, user = found
-    if now - _aware(row.last_seen_at) > TOUCH_EVERY:
+    if now - as_utc(row.last_seen_at) > TOUCH_EVERY:
         row.last_seen_at = now
         # A read request commits nothing else, so the touch is committed here; a write
         # request commits it with its own work (one connection, one lock on SQLite).

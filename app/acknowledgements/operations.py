@@ -19,6 +19,7 @@ from ..domain import calendar
 from ..domain.workflow import Status, provider_status
 from ..extensions import db
 from ..filing.models import Notice, NoticeVersion
+from ..models import as_utc
 from .codes import new_verification_code
 from .models import Acknowledgement, DocumentKind
 from .render import render_acknowledgement
@@ -83,7 +84,7 @@ def _document(notice: Notice, kind: DocumentKind, code: str, *, decision=None, r
         "issuer": current_app.config["ISSUER_NAME"],
         "demo": bool(current_app.config["DEMO"]),
         "receipt_number": notice.receipt_number,
-        "received_at": _aware(notice.submitted_at),
+        "received_at": as_utc(notice.submitted_at),
         "issued_at": calendar.utcnow(),
         "provider": filed_provider(snapshot),
         "system": filed_system(snapshot),
@@ -107,16 +108,12 @@ def _document(notice: Notice, kind: DocumentKind, code: str, *, decision=None, r
     if decision is not None:
         doc["decision"] = {
             "outcome": "accepted" if decision.outcome == "accept" else "returned",
-            "decided_at": _aware(decision.checked_at),
+            "decided_at": as_utc(decision.checked_at),
             "reasons": decision.reasons,
         }
     if request is not None:
         doc["request"] = {"comment": request.comment, "reply_by": request.reply_by}
     return doc, version.number
-
-
-def _aware(moment):
-    return moment if moment.tzinfo else moment.replace(tzinfo=calendar.utcnow().tzinfo)
 
 
 def issue(notice: Notice, kind: DocumentKind, *, decision=None, request=None) -> Acknowledgement:

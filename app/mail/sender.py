@@ -68,6 +68,7 @@ from sqlalchemy.orm import Session
 
 from ..database import write_intent
 from ..extensions import db
+from ..models import as_utc
 from .models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -169,13 +170,6 @@ def retry_delay(attempts: int, settings: MailSettings) -> timedelta:
     """The wait after the ``attempts``-th failure: base x 2^(attempts - 1), capped."""
     exponent = min(max(attempts - 1, 0), 30)
     return min(settings.retry_base * (2**exponent), settings.retry_max)
-
-
-def as_utc(moment: datetime) -> datetime:
-    """Aware UTC; naive values (SQLite hands them back) are UTC already."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 # --- the message ---------------------------------------------------------------------

@@ -1,6 +1,5 @@
 """Named operations on accounts and organisations. They flush; the request commits."""
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -16,7 +15,7 @@ from ..extensions import db
 from ..mail import outbox
 from ..models import as_utc, utcnow
 from .models import Invitation, Organisation, OrganisationKind, Role, User
-from .passwords import hash_password, verify_password
+from .passwords import hash_password, secret_hash, verify_password
 
 PROFILE_FIELDS = (
     "kind",
@@ -233,10 +232,6 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def invite_user(organisation: Organisation, inviter: User, email: str, role: Role) -> str:
     """Create an invitation, mail its link to the address, and return its token, which is
     shown once and stored hashed.
@@ -256,7 +251,7 @@ def invite_user(organisation: Organisation, inviter: User, email: str, role: Rol
         organisation=organisation,
         email=email,
         role=Role(role),
-        token_hash=_token_hash(token),
+        token_hash=secret_hash(token),
         invited_by=inviter,
         expires_at=utcnow() + timedelta(days=days),
     )
@@ -332,7 +327,7 @@ def resend_invitation(invitation: Invitation, *, by: User) -> str:
 def open_invitation(token: str) -> Invitation | None:
     """The invitation for this token while it can still be accepted."""
     invitation = db.session.scalar(
-        select(Invitation).where(Invitation.token_hash == _token_hash(token))
+        select(Invitation).where(Invitation.token_hash == secret_hash(token))
     )
     if invitation is None or not _is_pending(invitation):
         return None

@@ -8,7 +8,6 @@ of the account and tells its address, as changing the password does; it does not
 anyone in, so an account with two-step sign-in still needs its code.
 """
 
-import hashlib
 import logging
 import secrets
 from datetime import timedelta
@@ -25,7 +24,7 @@ from ..mail import outbox
 from ..models import UTCDateTime, utcnow
 from .models import User
 from .operations import new_session_nonce, normalise_email
-from .passwords import hash_password
+from .passwords import hash_password, secret_hash
 
 logger = logging.getLogger(__name__)
 
@@ -46,10 +45,6 @@ class PasswordReset(db.Model):
     ended_at = mapped_column(UTCDateTime(), nullable=True)
 
     user: Mapped[User] = relationship()
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _end_open_links(user_id: int, now) -> None:
@@ -86,7 +81,7 @@ def request_link(email: str) -> None:
     minutes = current_app.config["PASSWORD_RESET_MINUTES"]
     reset = PasswordReset(
         user=user,
-        token_hash=_hash(token),
+        token_hash=secret_hash(token),
         created_at=now,
         expires_at=now + timedelta(minutes=minutes),
     )
@@ -112,7 +107,7 @@ def open_link(token: str) -> PasswordReset | None:
         select(PasswordReset)
         .join(PasswordReset.user)
         .where(
-            PasswordReset.token_hash == _hash(token),
+            PasswordReset.token_hash == secret_hash(token),
             PasswordReset.ended_at.is_(None),
             PasswordReset.expires_at > utcnow(),
             User.active.is_(True),
@@ -133,7 +128,7 @@ def set_new_password(token: str, password: str) -> User:
     ended = db.session.execute(
         update(PasswordReset)
         .where(
-            PasswordReset.token_hash == _hash(token),
+            PasswordReset.token_hash == secret_hash(token),
             PasswordReset.ended_at.is_(None),
             PasswordReset.expires_at > now,
         )

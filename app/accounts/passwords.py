@@ -1,4 +1,8 @@
-"""Password hashing: memory-hard scrypt by default; tests may choose a cheaper method."""
+"""Password hashing: memory-hard scrypt by default; tests may choose a cheaper method. And
+the hash stored in place of a random secret (a session token, a link's token, a recovery
+code)."""
+
+import hashlib
 
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -19,3 +23,9 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         check_password_hash(_DUMMY[method], password)
         return False
     return check_password_hash(password_hash, password)
+
+
+def secret_hash(secret: str) -> str:
+    """What is stored of a random secret of ours: its SHA-256. The secrets carry 120 bits or
+    more, so a plain hash is enough (ASVS 6.5.2); a person's password gets hash_password."""
+    return hashlib.sha256(secret.encode()).hexdigest()

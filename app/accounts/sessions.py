@@ -5,7 +5,6 @@ carries a random token whose hash names the row. Signing out, the idle and absol
 timeouts, a password change and disabling the account (which rotates the user's
 nonce) end the row, and with it every copy of the cookie."""
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -19,6 +18,7 @@ from ..database import READ_METHODS
 from ..extensions import db
 from ..models import UTCDateTime, as_utc, utcnow
 from .models import User
+from .passwords import secret_hash
 
 TOUCH_EVERY = timedelta(seconds=60)
 
@@ -36,15 +36,11 @@ class SignInSession(db.Model):
     ended_at = mapped_column(UTCDateTime(), nullable=True)
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def start(user: User) -> str:
     """Open a session row for a sign-in; returns the token the cookie will carry."""
     token = secrets.token_urlsafe(32)
     db.session.add(
-        SignInSession(token_hash=_hash(token), user_id=user.id, user_nonce=user.session_nonce)
+        SignInSession(token_hash=secret_hash(token), user_id=user.id, user_nonce=user.session_nonce)
     )
     activity.record(AccountAction.SIGNED_IN, actor=user, subject=user)
     db.session.flush()
@@ -82,7 +78,7 @@ def resume(user_id: int, token: str) -> User | None:
         .outerjoin(User.organisation)
         .options(contains_eager(User.organisation))
         .where(
-            SignInSession.token_hash == _hash(token),
+            SignInSession.token_hash == secret_hash(token),
             SignInSession.user_id == user_id,
             User.active.is_(True),
             *_live(now, User.session_nonce),
@@ -103,7 +99,7 @@ def resume(user_id: int, token: str) -> User | None:
 
 def extend(token: str) -> None:
     row = db.session.scalar(
-        db.select(SignInSession).where(SignInSession.token_hash == _hash(token))
+        db.select(SignInSession).where(SignInSession.token_hash == secret_hash(token))
     )
     if row is not None:
         row.last_seen_at = utcnow()
@@ -116,7 +112,7 @@ def carry_over(token: str, user: User) -> None:
     db.session.execute(
         update(SignInSession)
         .where(
-            SignInSession.token_hash == _hash(token),
+            SignInSession.token_hash == secret_hash(token),
             SignInSession.user_id == user.id,
             SignInSession.ended_at.is_(None),
         )
@@ -133,7 +129,7 @@ def others_open(user: User, token: str) -> int:
         .select_from(SignInSession)
         .where(
             SignInSession.user_id == user.id,
-            SignInSession.token_hash != _hash(token),
+            SignInSession.token_hash != secret_hash(token),
             *_live(now, user.session_nonce),
         )
     )
@@ -145,7 +141,7 @@ def end_others(user: User, token: str) -> None:
         update(SignInSession)
         .where(
             SignInSession.user_id == user.id,
-            SignInSession.token_hash != _hash(token),
+            SignInSession.token_hash != secret_hash(token),
             SignInSession.ended_at.is_(None),
         )
         .values(ended_at=utcnow())
@@ -159,6 +155,6 @@ def end(token: str | None) -> None:
         return
     db.session.execute(
         update(SignInSession)
-        .where(SignInSession.token_hash == _hash(token), SignInSession.ended_at.is_(None))
+        .where(SignInSession.token_hash == secret_hash(token), SignInSession.ended_at.is_(None))
         .values(ended_at=utcnow())
     )

@@ -6,7 +6,6 @@ accepted once (the last accepted time step is stored); recovery codes are single
 stored as hashes. Everything here flushes; the request commits.
 """
 
-import hashlib
 import hmac
 import re
 import secrets
@@ -26,6 +25,7 @@ from ..mail import outbox
 from ..models import utcnow
 from .models import RecoveryCode, User
 from .operations import AccountError, new_session_nonce
+from .passwords import secret_hash
 
 RECOVERY_CODE_COUNT = 10
 # 24 base32 characters: 120 random bits, shown in groups of four.
@@ -96,17 +96,13 @@ def _accept_totp(user: User, code: str) -> bool:
     return False
 
 
-def _code_hash(code: str) -> str:
-    return hashlib.sha256(code.encode()).hexdigest()
-
-
 def _accept_recovery_code(user: User, code: str) -> bool:
     if len(code) != RECOVERY_CODE_LENGTH:
         return False
     row = db.session.scalar(
         select(RecoveryCode).where(
             RecoveryCode.user_id == user.id,
-            RecoveryCode.code_hash == _code_hash(code),
+            RecoveryCode.code_hash == secret_hash(code),
             RecoveryCode.used_at.is_(None),
         )
     )
@@ -137,7 +133,7 @@ def new_recovery_codes(user: User) -> list[str]:
         "".join(secrets.choice(BASE32) for _ in range(RECOVERY_CODE_LENGTH))
         for _ in range(RECOVERY_CODE_COUNT)
     ]
-    db.session.add_all(RecoveryCode(user_id=user.id, code_hash=_code_hash(c)) for c in codes)
+    db.session.add_all(RecoveryCode(user_id=user.id, code_hash=secret_hash(c)) for c in codes)
     db.session.flush()
     return [grouped(code) for code in codes]
 

@@ -4,10 +4,10 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests.browser import flows
+from tests.browser.database import run_sql
 from tests.browser.pages import Dashboard, Person, SignInPage
 
 pytestmark = pytest.mark.browser
@@ -20,18 +20,12 @@ GONE = (
 
 def mailed_link(database_url: str, email: str) -> str:
     """The path of the newest reset link mailed to ``email`` (read from the outbox)."""
-    engine = sa.create_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            body = connection.execute(
-                sa.text(
-                    "SELECT body FROM outbox_messages WHERE recipient = :email "
-                    "AND kind = 'password_reset' ORDER BY id DESC"
-                ),
-                {"email": email},
-            ).scalar()
-    finally:
-        engine.dispose()
+    body = run_sql(
+        database_url,
+        "SELECT body FROM outbox_messages WHERE recipient = :email"
+        " AND kind = 'password_reset' ORDER BY id DESC",
+        email=email,
+    )
     assert body, f"no reset link was mailed to {email}"
     return urlsplit(re.search(r"https?://\S+/password/reset/\S+", body)[0]).path
 

@@ -10,10 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import create_engine, text
-from sqlalchemy.pool import NullPool
 
 from tests.browser import flows
+from tests.browser.database import run_sql
 from tests.browser.pages import Person, Translator
 
 pytestmark = pytest.mark.browser
@@ -23,19 +22,12 @@ IDLE_MINUTES = 30  # the default SESSION_IDLE_MINUTES, which the live server kee
 
 def last_seen(database_url, email):
     """When the server last saw this person's live session (its idle clock's start)."""
-    engine = create_engine(database_url, poolclass=NullPool)
-    try:
-        with engine.connect() as connection:
-            return connection.execute(
-                text(
-                    "SELECT max(s.last_seen_at) FROM sign_in_sessions s "
-                    "JOIN users u ON u.id = s.user_id "
-                    "WHERE u.email = :email AND s.ended_at IS NULL"
-                ),
-                {"email": email},
-            ).scalar_one()
-    finally:
-        engine.dispose()
+    return run_sql(
+        database_url,
+        "SELECT max(s.last_seen_at) FROM sign_in_sessions s JOIN users u ON u.id = s.user_id "
+        "WHERE u.email = :email AND s.ended_at IS NULL",
+        email=email,
+    )
 
 
 @pytest.mark.parametrize("lang", ["ja"])
@@ -131,18 +123,13 @@ def test_an_autosave_after_the_session_ended_says_so_and_keeps_the_text(
     org = flows.organisation(unique, lang)
     flows.register(provider, org).start_a_new_notice().open_section("System")
     # The server's idle clock runs out (the browser's own timers do not know yet).
-    engine = create_engine(live_server.database, poolclass=NullPool)
-    try:
-        with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "UPDATE sign_in_sessions SET last_seen_at = :long_ago WHERE user_id ="
-                    " (SELECT id FROM users WHERE email = :email)"
-                ),
-                {"long_ago": datetime.now(UTC) - timedelta(hours=1), "email": org.email},
-            )
-    finally:
-        engine.dispose()
+    run_sql(
+        live_server.database,
+        "UPDATE sign_in_sessions SET last_seen_at = :long_ago"
+        " WHERE user_id = (SELECT id FROM users WHERE email = :email)",
+        long_ago=datetime.now(UTC) - timedelta(hours=1),
+        email=org.email,
+    )
 
     description = provider.field("Description of the system")
     with provider.page.expect_response(lambda r: r.status == 401):

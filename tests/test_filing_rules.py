@@ -16,7 +16,7 @@ from app.extensions import db
 from app.filing import operations
 from app.filing.models import Certification, Notice, NoticeClient, Subcontractor
 from tests import filing_helpers
-from tests.filing_helpers import complete_draft, jst_today, rules
+from tests.filing_helpers import complete_draft, rules
 
 MONDAY_NOON_JST = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)
 
@@ -183,7 +183,8 @@ def test_a_planned_date_before_the_earliest_is_refused_and_the_message_names_it(
         messages = planned_date_problems(notice, people.provider_a_user, MONDAY_NOON_JST)
 
     assert messages == [
-        "The planned date must be on or after July 28, 2026 (40 business days after submission)."
+        "The planned date must be on or after July 28, 2026 "
+        "(40 business days after the day of receipt)."
     ]
     assert notice.status == Status.DRAFT
 
@@ -207,8 +208,55 @@ def test_the_advance_period_follows_the_configuration(app, people):
         assert planned_date_problems(notice, people.provider_a_user, MONDAY_NOON_JST) is None
 
 
+# Friday 5 June 2026, 18:00 JST: after the end of the business day, so received on Monday
+# 8 June; and Saturday 6 June, a day the FSA is closed.
+FRIDAY_EVENING_JST = datetime(2026, 6, 5, 9, 0, tzinfo=UTC)
+SATURDAY_NOON_JST = datetime(2026, 6, 6, 3, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "now", [FRIDAY_EVENING_JST, SATURDAY_NOON_JST], ids=["after17", "saturday"]
+)
+def test_the_advance_period_counts_from_the_receipt_date_not_the_calendar_day(app, people, now):
+    # Forty business days after Friday 5 June is 3 August; but this notice is received on
+    # Monday 8 June, and forty business days after that is 4 August.
+    assert calendar.add_business_days(date(2026, 6, 5), 40) == date(2026, 8, 3)
+    assert rules().earliest_start(now) == date(2026, 8, 4)
+    notice = complete_draft(people.provider_a_user, planned_date=date(2026, 8, 3))
+    db.session.commit()
+
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        messages = planned_date_problems(notice, people.provider_a_user, now)
+
+    assert messages == [
+        "The planned date must be on or after August 4, 2026 "
+        "(40 business days after the day of receipt)."
+    ]
+    assert notice.status == Status.DRAFT
+
+    notice.planned_date = date(2026, 8, 4)
+    db.session.commit()
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert planned_date_problems(notice, people.provider_a_user, now) is None
+    assert notice.receipt_date == date(2026, 6, 8)
+    assert calendar.business_days_between(notice.receipt_date, notice.planned_date) == 40
+
+
+def test_the_section_page_names_the_earliest_date_from_the_receipt_date(
+    app, signed_in, draft, monkeypatch
+):
+    monkeypatch.setattr(calendar, "utcnow", lambda: FRIDAY_EVENING_JST)
+
+    section = text(signed_in.get(f"/notices/{draft.id}/edit/notice"))
+
+    assert "after 17:00 (Japan time) or on a day the FSA is closed" in section
+    assert "If you submit now, the earliest permitted date is August 4, 2026." in section
+    overview = text(signed_in.get(f"/notices/{draft.id}/edit"))
+    assert "If you submit now, the earliest permitted planned date is August 4, 2026." in overview
+
+
 def earliest_today(app):
-    return calendar.earliest_start_date(jst_today(), app.config["ADVANCE_BUSINESS_DAYS"])
+    return rules().earliest_start(calendar.utcnow())
 
 
 def long_date(day, locale="en"):

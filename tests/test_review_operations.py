@@ -188,8 +188,9 @@ def test_notices_go_only_to_active_review_staff(people, assignee):
 
 
 def test_an_information_request_stops_the_clock(people):
-    notice = notice_at(Status.UNDER_REVIEW, people)
-    today = jst_today()
+    # Received Monday 2 November 2026, asked on Wednesday the 4th (the 3rd is a holiday).
+    notice = submitted_on(people, date(2026, 11, 2))
+    today = date(2026, 11, 4)
     assert days_left(notice, today) is not None
 
     request = request_info(
@@ -203,7 +204,7 @@ def test_an_information_request_stops_the_clock(people):
 
     assert notice.status == Status.INFORMATION_REQUESTED
     assert days_left(notice, today) is None
-    assert request.paused_from == calendar.business_day_on_or_after(today)
+    assert request.paused_from == today
     assert request.reply_by == calendar.add_business_days(today, 10)
     assert request.response is None
     event = last_event(notice)
@@ -212,7 +213,7 @@ def test_an_information_request_stops_the_clock(people):
 
 
 def test_a_request_made_on_a_saturday_pauses_from_the_monday(people):
-    notice = notice_at(Status.UNDER_REVIEW, people)
+    notice = submitted_on(people, date(2026, 11, 26))
     request = request_info(
         notice, people.reviewer, today=date(2026, 11, 28), reply_by=date(2026, 12, 11)
     )
@@ -426,6 +427,43 @@ def test_a_pause_across_a_holiday_extends_the_deadline_by_the_business_days_paus
     )
 
 
+def test_a_request_on_the_day_of_receipt_stops_only_the_days_after_it(people):
+    # Received Monday 30 November 2026: the clock counts from Tuesday 1 December, and 20
+    # business days end on Monday 28 December.
+    notice = submitted_on(people, date(2026, 11, 30))
+    assert notice.review_deadline == date(2026, 12, 28)
+
+    # Asked the same Monday, answered on Thursday 3 December: the clock stood on the 1st
+    # and the 2nd only (the day of receipt is never a counted day), and runs on the 3rd.
+    request = request_info(
+        notice, people.reviewer, today=date(2026, 11, 30), reply_by=date(2026, 12, 14)
+    )
+    db.session.commit()
+    assert request.paused_from == date(2026, 12, 1)
+    respond(notice, people.provider_a_user, now=at_jst(date(2026, 12, 3), 10))
+    db.session.commit()
+
+    assert request.paused_business_days == notice.paused_business_days == 2
+    assert notice.review_deadline == date(2027, 1, 5)
+
+
+def test_a_request_the_evening_before_an_after_hours_receipt_stops_from_the_day_after(people):
+    # Filed on Friday 27 November 2026 at 18:00 JST: received on Monday 30 November.
+    notice = submitted_notice(people.provider_a_user, now=at_jst(date(2026, 11, 27), 18))
+    take(notice, people.reviewer)
+    assert notice.receipt_date == date(2026, 11, 30)
+
+    request = request_info(
+        notice, people.reviewer, today=date(2026, 11, 27), reply_by=date(2026, 12, 14)
+    )
+    assert request.paused_from == date(2026, 12, 1)
+    respond(notice, people.provider_a_user, now=at_jst(date(2026, 11, 30), 10))
+    db.session.commit()
+
+    assert notice.paused_business_days == 0
+    assert notice.review_deadline == date(2026, 12, 28)
+
+
 def test_a_pause_across_the_year_end_skips_the_closure(people):
     # Received Tuesday 1 December 2026: the deadline is Monday 4 January 2027, the first
     # business day after the year-end closure (29 December to 3 January).
@@ -495,6 +533,16 @@ def test_another_user_of_the_provider_may_respond(people):
 def test_a_response_says_something(people, message):
     notice = notice_at(Status.INFORMATION_REQUESTED, people)
     assert_refused(notice, lambda: respond(notice, people.provider_a_user, message=message))
+
+
+@pytest.mark.parametrize("message", ["", "An answer to nothing."])
+def test_a_response_with_no_request_open_is_refused_for_that_reason(people, message):
+    # Not "write a response": whatever it says, there is nothing to respond to.
+    notice = notice_at(Status.UNDER_REVIEW, people)
+    refused = assert_refused(
+        notice, lambda: respond(notice, people.provider_a_user, message=message)
+    )
+    assert (refused.status, refused.reason) == (Status.UNDER_REVIEW, None)
 
 
 # --- decisions ------------------------------------------------------------------------------

@@ -913,7 +913,7 @@ class _Seeder:
             submitted_by_id=notice["created_by_id"],
             receipt_date=receipt,
             review_deadline=_add_business_days(receipt, self.review_days),
-            planned_date=_add_business_days(calendar.to_jst(submitted).date(), self.advance_days)
+            planned_date=_add_business_days(receipt, self.advance_days)
             + timedelta(days=rng.randint(0, 90)),
         )
         base = self.snapshot_base(provider, notice)
@@ -950,13 +950,14 @@ class _Seeder:
                 notice["handler_id"] = handler
             elif step == "request_information":
                 comment = rng.choice(data.INFORMATION_REQUESTS)
-                paused_from = _business_day_on_or_after(calendar.to_jst(moment).date())
+                # As request_information does: the clock stops from the day after receipt.
+                requested_on = _business_day_on_or_after(calendar.to_jst(moment).date())
                 open_request = {
                     "notice_id": notice_id,
                     "requested_by_id": actor,
                     "requested_at": moment,
-                    "paused_from": paused_from,
-                    "reply_by": _add_business_days(paused_from, self.reply_days),
+                    "paused_from": max(requested_on, _add_business_days(receipt, 1)),
+                    "reply_by": _add_business_days(requested_on, self.reply_days),
                     "comment": comment,
                     "responded_at": None,
                     "responded_by_id": None,

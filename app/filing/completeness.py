@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import Organisation, OrganisationKind
 from ..accounts.operations import country_problem
-from ..domain import calendar
 from ..domain.plausibility import (
     PENTEST_IN_FUTURE,
     THRESHOLD_EXCEEDS,
@@ -81,13 +80,18 @@ def find_problems(
     organisation: Organisation,
     *,
     today: date,
+    earliest_start: date,
     advance_business_days: int,
     accepted_ids: frozenset[int] = frozenset(),
 ) -> list[Problem]:
-    """Every missing or invalid answer, in section order. Empty means ready to submit."""
+    """Every missing or invalid answer, in section order. Empty means ready to submit.
+
+    ``earliest_start`` is the earliest planned date for a submission now
+    (``FilingRules.earliest_start``: counted from the receipt date, which after the end of
+    a business day is the next one); ``advance_business_days`` is named in its message."""
     check = _Checker()
     _provider(check, organisation)
-    _notice(check, notice, today, advance_business_days, accepted_ids)
+    _notice(check, notice, today, earliest_start, advance_business_days, accepted_ids)
     discontinuation = notice.notice_type == NoticeType.DISCONTINUATION
     _system(check, notice, discontinuation)
     if not discontinuation:
@@ -131,7 +135,7 @@ def _provider(check, organisation):
         check.add("provider", "country", problem)
 
 
-def _notice(check, notice, today, advance_business_days, accepted_ids):
+def _notice(check, notice, today, earliest_start, advance_business_days, accepted_ids):
     if notice.notice_type in (NoticeType.CHANGE, NoticeType.DISCONTINUATION):
         if notice.refers_to_id is None:
             check.add("notice", "refers_to_id")
@@ -151,19 +155,17 @@ def _notice(check, notice, today, advance_business_days, accepted_ids):
         check.add("notice", "planned_date")
     elif planned_too_far(notice.planned_date, today):
         check.add("notice", "planned_date", planned_too_far_message())
-    else:
-        earliest = calendar.earliest_start_date(today, advance_business_days)
-        if notice.planned_date < earliest:
-            check.add(
-                "notice",
-                "planned_date",
-                _l(
-                    "The planned date must be on or after %(date)s "
-                    "(%(days)d business days after submission).",
-                    date=format_date(earliest, "long"),
-                    days=advance_business_days,
-                ),
-            )
+    elif notice.planned_date < earliest_start:
+        check.add(
+            "notice",
+            "planned_date",
+            _l(
+                "The planned date must be on or after %(date)s "
+                "(%(days)d business days after the day of receipt).",
+                date=format_date(earliest_start, "long"),
+                days=advance_business_days,
+            ),
+        )
 
 
 def _system(check, notice, discontinuation):

@@ -4,7 +4,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -94,6 +94,16 @@ class FilingRules:
             max_notice_attachment_bytes=config["MAX_NOTICE_ATTACHMENT_BYTES"],
             exchange_register_path=config.get("EXCHANGE_REGISTER_PATH"),
         )
+
+    def receipt_date(self, now: datetime) -> date:
+        """The day a notice submitted at ``now`` is received: after the end of a business
+        day, or on a day the FSA is closed, the next business day."""
+        return calendar.receipt_date(now, self.business_day_end)
+
+    def earliest_start(self, now: datetime) -> date:
+        """The earliest planned date a notice submitted at ``now`` may name: the advance
+        period counts from its receipt date, not from the calendar day of submission."""
+        return calendar.earliest_start_date(self.receipt_date(now), self.advance_business_days)
 
 
 def _require_draft(notice: Notice) -> None:
@@ -384,11 +394,11 @@ def submit_notice(
         db.session.expire_all()
         if read_back_fingerprint(notice, notice.organisation) != read_back:
             raise ChangedSinceRead()
-    today = calendar.to_jst(now).date()
     problems = find_problems(
         notice,
         notice.organisation,
-        today=today,
+        today=calendar.to_jst(now).date(),
+        earliest_start=rules.earliest_start(now),
         advance_business_days=rules.advance_business_days,
         accepted_ids=accepted_notice_ids(notice.organisation_id),
     )
@@ -396,7 +406,7 @@ def submit_notice(
         raise SubmissionIncomplete(problems)
     expected_version = notice.version
     receipt_number = allocate_receipt_number(calendar.to_jst(now).year)
-    receipt = calendar.receipt_date(now, rules.business_day_end)
+    receipt = rules.receipt_date(now)
     apply_transition(
         notice,
         Action.SUBMIT,

@@ -102,11 +102,14 @@ def rules() -> operations.FilingRules:
 
 
 def overview_context(notice):
+    filing_rules, now = rules(), calendar.utcnow()
+    earliest_start = filing_rules.earliest_start(now)
     problems = find_problems(
         notice,
         notice.organisation,
-        today=calendar.jst_today(),
-        advance_business_days=rules().advance_business_days,
+        today=calendar.to_jst(now).date(),
+        earliest_start=earliest_start,
+        advance_business_days=filing_rules.advance_business_days,
         accepted_ids=operations.accepted_notice_ids(notice.organisation_id),
     )
     return {
@@ -114,9 +117,7 @@ def overview_context(notice):
         "sections": SECTIONS,
         "progress": progress(notice, problems),
         "problems": problems,
-        "earliest_start": calendar.earliest_start_date(
-            calendar.jst_today(), rules().advance_business_days
-        ),
+        "earliest_start": earliest_start,
     }
 
 

@@ -11,7 +11,7 @@ from ..accounts.models import REVIEW_ROLES, Role
 from ..acknowledgements import operations as acknowledgements
 from ..acknowledgements.models import DocumentKind
 from ..domain import calendar
-from ..domain.workflow import Action, NotPermitted, Status, TransitionRefused
+from ..domain.workflow import Action, NotPermitted, Status, TransitionRefused, check_transition
 from ..extensions import db
 from ..filing.models import Notice
 from ..filing.operations import FilingRules, record_version, refuse_duplicate, store_attachment
@@ -107,7 +107,7 @@ def request_information(
     request = InformationRequest(
         notice_id=notice.id,
         requested_by_id=actor.id,
-        paused_from=calendar.business_day_on_or_after(today),
+        paused_from=first_paused_day(notice.receipt_date, today),
         reply_by=reply_by,
         comment=comment,
     )
@@ -116,6 +116,16 @@ def request_information(
     acknowledgements.issue(notice, DocumentKind.INFORMATION_REQUEST, request=request)
     outbox.notify_provider(notice, "information_requested", request=request)
     return request
+
+
+def first_paused_day(receipt: date, requested_on: date) -> date:
+    """The first business day an information request made on ``requested_on`` stops.
+
+    The review clock counts the business days after the receipt date, so a request made on
+    that day (or, for a notice filed after hours, the evening before it) stops nothing
+    until the day after: counting the receipt date itself would extend the deadline by
+    one day more than the clock was stopped."""
+    return max(calendar.business_day_on_or_after(requested_on), calendar.next_business_day(receipt))
 
 
 def open_request(notice: Notice) -> InformationRequest | None:
@@ -142,6 +152,8 @@ def respond_to_request(
     ensure_current(notice, expected_version)
     if actor.organisation_id != notice.organisation_id:
         raise NotPermitted(Action.RESPOND, _l("Only the provider may respond."))
+    # Nothing to respond to is refused as such, before what the response says is read.
+    check_transition(Action.RESPOND, Status(notice.status))
     request = open_request(notice)
     if request is None or not message.strip():
         raise ActionRefused(Action.RESPOND, notice, _l("Write a response to the request."))

@@ -447,6 +447,20 @@ def test_a_request_on_the_day_of_receipt_stops_only_the_days_after_it(people):
     assert notice.review_deadline == date(2027, 1, 5)
 
 
+def test_a_response_moves_the_deadline_set_at_receipt_whatever_the_setting_is_now(app, people):
+    notice = submitted_on(people, date(2026, 11, 2))
+    assert notice.review_deadline == date(2026, 12, 2)
+    request_info(notice, people.reviewer, today=date(2026, 11, 20), reply_by=date(2026, 12, 4))
+    db.session.commit()
+
+    app.config["REVIEW_BUSINESS_DAYS"] = 30  # changed by the operator meanwhile
+    respond(notice, people.provider_a_user, now=at_jst(date(2026, 11, 25), 10))
+    db.session.commit()
+
+    # Two business days stopped (the 20th and the 24th): 2 December moves to 4 December.
+    assert (notice.paused_business_days, notice.review_deadline) == (2, date(2026, 12, 4))
+
+
 def test_a_request_the_evening_before_an_after_hours_receipt_stops_from_the_day_after(people):
     # Filed on Friday 27 November 2026 at 18:00 JST: received on Monday 30 November.
     notice = submitted_notice(people.provider_a_user, now=at_jst(date(2026, 11, 27), 18))

@@ -171,9 +171,9 @@ def respond_to_request(
         comment=message,
         values={
             "paused_business_days": total_paused,
-            "review_deadline": calendar.review_deadline(
-                notice.receipt_date, rules.review_business_days, total_paused
-            ),
+            # The deadline set at receipt, moved by this pause: not recounted from today's
+            # REVIEW_BUSINESS_DAYS, which may have changed since the notice was received.
+            "review_deadline": calendar.add_business_days(notice.review_deadline, paused),
         },
     )
     request.response = message

@@ -97,6 +97,16 @@ def test_the_tabs_group_statuses_as_the_provider_sees_them(signed_in, mixed):
     assert 'aria-current="page">Under review' in under_review.text
 
 
+def test_the_markup_names_only_the_status_the_provider_sees(signed_in, mixed):
+    """A proposed decision is "under review" in the page source too (its class names)."""
+    everything = signed_in.get("/notices/").text
+
+    # (The fixture's system names spell statuses out; attributes must not.)
+    assert not re.search(r'="[^"]*decision_proposed[^"]*"', everything)
+    assert everything.count('class="status status--under_review"') == 2
+    assert everything.count('class="status status--received"') == 1
+
+
 def test_search_finds_receipt_numbers_and_system_names_of_ones_own_notices_only(signed_in, mixed):
     mine, theirs, _ = mixed
     accepted = mine[Status.ACCEPTED]

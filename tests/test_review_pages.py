@@ -22,6 +22,7 @@ from app.review import operations as ops
 from tests.factories import make_user
 from tests.filing_helpers import SECURITY, SYSTEM, distinct_pdf, first_exchange, minimal_pdf
 from tests.review_helpers import (
+    assign,
     awaiting_reply,
     business_days_before,
     confirm,
@@ -258,6 +259,120 @@ def test_the_maker_checker_exchange_stays_with_staff_until_confirmed(provider, p
         "Sent back for review",
     ):
         assert secret not in page, secret
+
+
+def history_items(page: str) -> list[str]:
+    """The history's entries as text, one line each."""
+    items = re.findall(r"<li[^>]*>(.*?)</li>", section(page, "history-title"), re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", item).split()) for item in items]
+
+
+# What a page must not give away while the maker-checker exchange runs, in its text or
+# its markup (class names, data attributes): the internal status, and the steps.
+EXCHANGE = ("decision_proposed", "proposed", "propose", "sent back", "send_back", "send back")
+
+
+def tells_nothing_of_the_exchange(page: str) -> None:
+    for secret in EXCHANGE:
+        assert secret not in page.lower(), secret
+
+
+def test_the_provider_history_shows_each_change_as_the_provider_sees_it(provider, people):
+    notice = notice_at(Status.SUBMITTED, people)
+    take(notice, people.reviewer)
+    assign(notice, people.supervisor, people.reviewer)
+    request_info(notice, people.reviewer, comment="Send the SOC 2 report.")
+    respond(notice, people.provider_a_user)
+    propose(notice, people.reviewer, outcome="return", reasons="Draft reasons R-1.")
+    send_back(notice, people.supervisor, comment="Checker remark C-1.")
+    propose(notice, people.reviewer, outcome="accept", reasons="Draft reasons R-2.")
+    db.session.commit()
+    assert notice.status == Status.DECISION_PROPOSED
+
+    page = page_of(provider.get(f"/notices/{notice.id}"))
+    dashboard = page_of(provider.get("/notices/"))
+
+    tells_nothing_of_the_exchange(page)
+    tells_nothing_of_the_exchange(dashboard)
+    assert 'class="status status--under_review"' in page
+    assert 'class="status status--under_review"' in dashboard
+    items = history_items(page)
+    for item, (action, change) in zip(
+        items,
+        [
+            ("Submitted", "Draft → Received"),
+            ("Taken for review", "Received → Under review"),
+            # Under review before and after: no change to name.
+            ("Assigned", None),
+            ("Information requested", "Under review → Information requested"),
+            ("Provider responded", "Information requested → Under review"),
+        ],
+        strict=True,
+    ):
+        assert action in item, item
+        if change:
+            assert f": {change}" in item, item
+        else:
+            assert "→" not in item, item
+    # Staff are named by role; only the handler is named (beside the assignment, and as
+    # "Handled by"), as before.
+    assert people.supervisor.name not in page
+
+    confirm(notice, people.supervisor)
+    db.session.commit()
+
+    page = page_of(provider.get(f"/notices/{notice.id}"))
+    tells_nothing_of_the_exchange(page)
+    assert 'class="status status--accepted"' in page
+    confirmed = history_items(page)[-1]
+    assert "Decision confirmed" in confirmed
+    assert ": Under review → Accepted" in confirmed
+
+
+def test_the_provider_history_names_its_statuses_in_japanese(provider, people):
+    notice = notice_at(Status.INFORMATION_REQUESTED, people)
+    provider.post("/language", data={"lang": "ja", "next": "/"})
+
+    page = page_of(provider.get(f"/notices/{notice.id}"))
+
+    items = history_items(page)
+    assert ": 受付済み → 審査中" in items[1], items[1]
+    assert ": 審査中 → 追加資料の提出依頼中" in items[2], items[2]
+
+
+def test_a_provider_told_of_a_change_on_an_old_page_is_not_told_of_a_proposal(provider, people):
+    notice = notice_at(Status.UNDER_REVIEW, people)
+    version = notice.version  # the page the provider has open carries it
+    propose(notice, people.reviewer, reasons="Draft reasons R-1.")
+    db.session.commit()
+
+    stale = provider.post(
+        f"/notices/{notice.id}/withdraw",
+        data={"version": version, "reason": "We no longer offer the service."},
+    )
+
+    page = page_of(stale, 409)
+    assert "Nothing was saved" in page
+    tells_nothing_of_the_exchange(page)
+    assert people.reviewer.name not in page
+    db.session.expire_all()
+    assert notice.status == Status.DECISION_PROPOSED
+
+
+def test_a_provider_told_of_a_change_on_an_old_page_sees_it_as_in_its_history(provider, people):
+    notice = notice_at(Status.SUBMITTED, people)
+    version = notice.version  # the page the provider has open carries it
+    assign(notice, people.supervisor, people.reviewer)
+    db.session.commit()
+
+    stale = provider.post(
+        f"/notices/{notice.id}/withdraw",
+        data={"version": version, "reason": "We no longer offer the service."},
+    )
+
+    page = page_of(stale, 409)
+    assert "Last change: Assigned by Supervisor at" in page
+    assert people.supervisor.name not in page
 
 
 def test_the_provider_sees_the_clock_stopped_while_information_is_requested(provider, people):

@@ -5,7 +5,7 @@ from sqlalchemy import select, update
 from ..domain.workflow import Action, Status, check_transition
 from ..extensions import db
 from ..history.models import NoticeEvent
-from ..history.operations import record_event
+from ..history.operations import record_event, seen_by_provider
 from .models import Notice
 
 
@@ -16,6 +16,14 @@ class StaleNotice(Exception):
         super().__init__(f"notice {notice_id} changed since it was read")
         self.notice_id = notice_id
         self.last_event = last_event
+
+    @property
+    def last_event_seen_by_provider(self) -> NoticeEvent | None:
+        """The last change, if the provider's history lists it: a proposed decision or a
+        send-back stays with staff, even on the page that says the form was out of date."""
+        if self.last_event is not None and seen_by_provider(self.last_event):
+            return self.last_event
+        return None
 
 
 def apply_transition(

@@ -46,6 +46,11 @@ def record_event(
 STAFF_ONLY_ACTIONS = ("note", "propose_decision", "send_back")
 
 
+def seen_by_provider(event) -> bool:
+    """Whether the provider's history lists ``event`` (the filter of ``events_for``)."""
+    return not event.internal and event.action not in STAFF_ONLY_ACTIONS
+
+
 def events_for(notice, *, include_internal: bool):
     query = select(NoticeEvent).where(NoticeEvent.notice_id == notice.id)
     if not include_internal:

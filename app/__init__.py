@@ -103,6 +103,7 @@ def register_blueprints(app):
     from .filing.blueprint import bp as filing_bp
     from .public.blueprint import bp as public_bp
     from .review.blueprint import bp as review_bp
+    from .settings.blueprint import bp as settings_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
@@ -111,6 +112,7 @@ def register_blueprints(app):
     app.register_blueprint(public_bp)
     app.register_blueprint(acknowledgements_bp)
     app.register_blueprint(activity_bp)
+    app.register_blueprint(settings_bp)
     register_error_handlers(app)
     headers.init_app(app)
     hosts.init_app(app)

@@ -242,6 +242,7 @@ TARGETS = {
     "accounts.end_other_sessions": _none,
     "activity.organisation": _none,
     "activity.everyone": _none,
+    "settings.index": _none,
     "accounts.invite": lambda s: Target(
         form={"email": f"colleague{next(_serial)}@provider-a.example.com", "role": "provider_user"}
     ),

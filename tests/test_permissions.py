@@ -119,6 +119,7 @@ GRID = {
     ("accounts.reset_staff_two_factor", "POST"):   row(302, 403, 403, 403, 403, 403, 302),
     ("accounts.reset_staff_two_factor", "GET"):    NOT_GET,
     ("activity.everyone", "GET"):                  row(302, 403, 403, 403, 403, 403, 200),
+    ("settings.index", "GET"):                     row(302, 403, 403, 403, 403, 403, 200),
     # --- filing: provider A's notices -------------------------------------------------
     ("filing.dashboard", "GET"):                   row(302, 200, 200, 200, 403, 403, 403),
     ("filing.new_notice", "GET"):                  row(302, 200, 200, 200, 403, 403, 403),

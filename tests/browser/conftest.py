@@ -86,6 +86,7 @@ STAFF = {
     "reviewer": ("Rina Reviewer", "rina.reviewer@fsa.example.com", "reviewer"),
     "supervisor": ("Sota Supervisor", "sota.supervisor@fsa.example.com", "supervisor"),
     "supervisor2": ("Saki Supervisor", "saki.supervisor@fsa.example.com", "supervisor"),
+    "administrator": ("Ami Administrator", "ami.administrator@fsa.example.com", "administrator"),
 }
 
 

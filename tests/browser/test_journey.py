@@ -135,6 +135,25 @@ def test_a_notice_from_registration_to_the_public_register(
     audit.assert_clean()
 
 
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_the_administrator_reads_the_settings(lang, open_context, live_server, audit):
+    """The administrator's Settings page, from the main navigation: read-only, printable."""
+    admin = staff_member(open_context, lang, audit, live_server.staff["administrator"])
+    admin.follow(admin.link("Settings", admin.main_nav()))
+    expect(admin.heading()).to_have_text(admin._("Settings"))
+    main = admin.page.get_by_role("main")
+    expect(main.get_by_role("heading", level=2)).to_have_count(7)
+    expect(main.get_by_role("rowheader", name="REVIEW_BUSINESS_DAYS")).to_be_visible()
+    expect(main.locator("form")).to_have_count(0)
+    admin.page.emulate_media(media="print")
+    try:
+        expect(admin.main_nav()).to_be_hidden()
+        expect(admin.heading()).to_be_visible()
+    finally:
+        admin.page.emulate_media(media="screen")
+    audit.assert_clean()
+
+
 def staff_member(open_context, lang, audit, account) -> Person:
     person = Person(open_context(lang), lang, audit)
     return flows.sign_in(person, account.email, account.password, account.totp_secret)

@@ -1,0 +1,1 @@
+"""The administrator's Settings page: every setting in force, read-only."""

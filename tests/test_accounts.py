@@ -382,7 +382,8 @@ def invite(client, email, role="provider_user") -> str:
     response = client.post(url("accounts.invite"), data={"email": email, "role": role})
     assert response.status_code == 200
     prefix = url("accounts.accept_invitation", token="TOKEN").removesuffix("TOKEN")
-    match = re.search(rf"http://localhost({re.escape(prefix)}[A-Za-z0-9_-]+)", response.text)
+    public = re.escape(current_app.config["PUBLIC_BASE_URL"])
+    match = re.search(rf"{public}({re.escape(prefix)}[A-Za-z0-9_-]+)", response.text)
     assert match, "the page shows the invitation link"
     return match[1]
 

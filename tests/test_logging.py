@@ -45,7 +45,7 @@ def test_a_forged_email_at_sign_in_makes_one_line_with_cr_and_lf_escaped(client,
     assert len(failed) == 1
     assert "mallory@example.jp\\r\\nFAKE LOG LINE" in failed[0]
     assert not any(line.startswith("FAKE LOG LINE") for line in lines())
-    assert " WARNING app.accounts.views request=" in failed[0]
+    assert " WARNING app.accounts.sign_in_views request=" in failed[0]
     assert "addr=127.0.0.1" in failed[0]
 
 

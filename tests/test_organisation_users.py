@@ -645,6 +645,33 @@ def test_the_invitation_page_says_the_invitation_is_mailed(admin):
     )
 
 
+PUBLIC_ADDRESS = "https://notices.example.jp/registry"
+
+
+def whole_links(text: str) -> set[str]:
+    """Every invitation link in ``text`` (a page or a mail), whole: scheme, host and path."""
+    prefix = url("accounts.accept_invitation", token="TOKEN").removesuffix("TOKEN")
+    return set(re.findall(rf"https?://[^\s<>\"']*?{re.escape(prefix)}[A-Za-z0-9_-]+", text))
+
+
+def test_the_page_shows_the_mailed_link_at_the_public_address(app, admin):
+    """The link shown once to the administrator, on inviting and on sending again, is the
+    mailed one, at PUBLIC_BASE_URL: not at the address the request came to (localhost)."""
+    app.config["PUBLIC_BASE_URL"] = PUBLIC_ADDRESS
+    invited = admin.post(
+        url("accounts.invite"),
+        data={"email": "shown@provider-a.example.com", "role": "provider_user"},
+    )
+    sent_again = send_again(admin, invitation_for("shown@provider-a.example.com"))
+
+    first, second = invitation_mails("shown@provider-a.example.com")
+    for page, mail in ((invited, first), (sent_again, second)):
+        assert page.status_code == 200
+        (link,) = whole_links(mail.body)
+        assert link.startswith(f"{PUBLIC_ADDRESS}/invitations/")
+        assert whole_links(page.text) == {link}
+
+
 def test_a_refused_invitation_mails_nothing(admin, people):
     response = admin.post(
         url("accounts.invite"), data={"email": people.provider_b.email, "role": "provider_user"}

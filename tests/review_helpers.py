@@ -27,6 +27,7 @@ from app.files import storage
 from app.filing import operations as filing_ops
 from app.filing.models import Attachment, Notice, NoticeType, NoticeVersion
 from app.filing.numbering import allocate_receipt_number
+from app.filing.snapshot import provider_as_filed, provider_section
 from app.history.models import NoticeEvent
 from app.review import operations as review_ops
 from app.review.models import Decision, InformationRequest
@@ -195,8 +196,9 @@ def filed_notice(
     handler=None,
     **values,
 ) -> Notice:
-    """A filed notice inserted directly: numbered, received, clocked; no versions or events.
-    ``values`` are further columns (``system_name``, ``receipt_date``, ``decided_at``...)."""
+    """A filed notice inserted directly: numbered, received, clocked, its provider copied
+    from the profile; no versions or events. ``values`` are further columns
+    (``system_name``, ``receipt_date``, ``decided_at``...)."""
     received = received or calendar.utcnow()
     receipt = values.pop("receipt_date", None) or calendar.receipt_date(received)
     columns = {
@@ -214,6 +216,7 @@ def filed_notice(
         "categories": [],
         "data_countries": [],
         "key_countries": [],
+        **provider_as_filed(provider_section(organisation)),
         **values,
     }
     notice = Notice(**columns)

@@ -1,5 +1,6 @@
 """`flask demo load` (the demonstration) and `flask demo seed` (volume for performance work)."""
 
+import json
 import re
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from app.extensions import db
 from app.files import storage
 from app.filing import operations
 from app.filing.models import Attachment, Notice, NoticeVersion, ReceiptCounter
-from app.filing.snapshot import build_snapshot
+from app.filing.snapshot import build_snapshot, provider_as_filed
 from app.history.models import NoticeEvent
 from app.mail.models import OutboxMessage
 from app.review.models import Decision, InformationRequest, NoticeStatusCount
@@ -255,6 +256,12 @@ def test_seeded_rows_are_what_the_operations_would_have_written(runner):
         stored = version.snapshot.replace(f'"version":{version.number}', '"version":1')
         assert stored == expected.decode("utf-8")
         assert version.fingerprint == fingerprint(version.snapshot.encode("utf-8"))
+        # The provider is on the notice as filed, as submit_notice copies it.
+        if version.number == 1:
+            filed = provider_as_filed(json.loads(version.snapshot)["provider"])
+            assert {name: getattr(notice, name) for name in filed} == filed
+    drafts = select(Notice.provider_name_key).where(Notice.status == "draft")
+    assert set(db.session.scalars(drafts)) <= {""}
     # Open requests and pending decisions exist, so the seeded notices can carry on.
     for notice in db.session.scalars(select(Notice).where(Notice.status == "decision_proposed")):
         assert count(Decision, Decision.notice_id == notice.id, Decision.verdict.is_(None)) == 1

@@ -9,8 +9,10 @@ import itertools
 import re
 from datetime import timedelta
 
+from app.domain import calendar
 from app.domain.workflow import Status
 from app.extensions import db
+from app.filing.models import NoticeType
 from app.review.models import InformationRequest
 from tests.conftest import BACKEND, counting_statements
 from tests.review_helpers import business_days_before, filed_notice, jst_today
@@ -18,6 +20,8 @@ from tests.review_helpers import business_days_before, filed_notice, jst_today
 # The sign-in session with its user and organisation, the count, the page of notices
 # (and on SQLite the BEGIN of app/database.py).
 DASHBOARD_STATEMENTS = {"sqlite": 4, "postgresql": 3}
+# The page of the register (and on SQLite the BEGIN of app/database.py).
+REGISTER_STATEMENTS = {"sqlite": 2, "postgresql": 1}
 ROW = re.compile(r"<tr>\s*<td")
 STATUSES = itertools.cycle(
     [
@@ -111,3 +115,40 @@ def test_the_overview_costs_the_same_statements_for_2_or_60_overdue_notices(clie
 
     assert len(many) == len(few), "\n\n".join(many)
     assert len(few) == OVERVIEW_STATEMENTS[BACKEND], "\n\n".join(few)
+
+
+def accept_some(people, count):
+    """``count`` accepted notices, every third a discontinuation of the one before it."""
+    earlier = None
+    for n in range(count):
+        ends = earlier is not None and n % 3 == 2
+        earlier = filed_notice(
+            people.org_a,
+            people.provider_a_user,
+            status=Status.ACCEPTED,
+            decided_at=calendar.utcnow(),
+            notice_type=NoticeType.DISCONTINUATION if ends else NoticeType.NEW,
+            refers_to_id=earlier.id if ends else None,
+        )
+    db.session.commit()
+
+
+def register_rows(client) -> tuple[int, list[str]]:
+    with counting_statements() as statements:
+        page = client.get("/register", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    return len(ROW.findall(page)), statements
+
+
+def test_the_register_costs_one_statement_for_3_or_60_notices(client, people):
+    """The earlier notice and the discontinuation that ended a service come with the page's
+    own statement (and on SQLite the BEGIN of app/database.py)."""
+    accept_some(people, 3)
+    few, few_statements = register_rows(client)
+    assert few == 3
+
+    accept_some(people, 57)
+    many, many_statements = register_rows(client)
+    assert many == 50  # one page
+    assert len(many_statements) == len(few_statements), "\n\n".join(many_statements)
+    assert len(few_statements) == REGISTER_STATEMENTS[BACKEND], "\n\n".join(few_statements)
+    assert "organisations" not in "\n".join(many_statements)  # the provider as filed

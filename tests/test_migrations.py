@@ -13,6 +13,7 @@ from sqlalchemy import CheckConstraint, inspect
 
 from app.extensions import db
 from app.filing.models import Notice
+from app.public.register import SEARCH_INDEXES as REGISTER_SEARCH_INDEXES
 from app.review.queue import SEARCH_INDEXES
 from tests.factories import make_organisation, make_user
 from tests.review_helpers import filed_notice
@@ -27,8 +28,9 @@ def schema_differences(make_app, url):
     """What autogenerate would put in a new migration; empty when the two agree.
 
     Nothing is excluded but the PostgreSQL-only trigram indexes, which the models cannot
-    declare (test_queue checks that the search uses them). Autogenerate does not look at
-    CHECK constraints, so `check_constraint_differences` compares those by name.
+    declare (test_queue and test_public_register check that the searches use them).
+    Autogenerate does not look at CHECK constraints, so `check_constraint_differences`
+    compares those by name.
     """
     app = make_app(SQLALCHEMY_DATABASE_URI=url)
     with app.app_context(), db.engine.connect() as connection:
@@ -38,7 +40,7 @@ def schema_differences(make_app, url):
                 "compare_type": True,
                 "compare_server_default": True,
                 "include_object": lambda obj, name, kind, reflected, compare_to: (
-                    not (kind == "index" and name in SEARCH_INDEXES)
+                    not (kind == "index" and name in SEARCH_INDEXES | REGISTER_SEARCH_INDEXES)
                 ),
             },
         )
@@ -135,5 +137,62 @@ def test_the_search_keys_are_filled_in_for_existing_rows(make_app, migrations, e
             "株式会社zen\nzen k.k."
         ]
         assert db.session.scalars(db.select(Notice.system_name_key)).all() == ["summit"]
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_filed_notices_get_their_provider_from_version_1(make_app, migrations, empty_database):
+    """e2f3a4b5c6d7 copies the provider onto filed notices: as version 1's snapshot
+    recorded it where there is one (the provider renamed since), else from the profile;
+    drafts stay empty."""
+    from app.accounts.models import Role
+    from app.domain.fingerprint import canonical_json
+    from app.domain.workflow import Status
+    from app.filing.models import NoticeVersion
+    from app.filing.snapshot import build_snapshot
+
+    migrations.upgrade(empty_database)
+    app = make_app(SQLALCHEMY_DATABASE_URI=empty_database)
+    with app.app_context():
+        organisation = make_organisation(name_ja="株式会社ＺＥＮ", name_en="Zen K.K.")
+        user = make_user(Role.PROVIDER_USER, organisation)
+        versioned = filed_notice(organisation, user)
+        snapshot = canonical_json(build_snapshot(versioned, organisation, version=1))
+        db.session.add(
+            NoticeVersion(
+                notice_id=versioned.id,
+                number=1,
+                snapshot=snapshot.decode("utf-8"),
+                fingerprint="0" * 64,
+                created_by_id=user.id,
+            )
+        )
+        unversioned = filed_notice(organisation, user)
+        draft = Notice(organisation_id=organisation.id, created_by_id=user.id, status=Status.DRAFT)
+        db.session.add(draft)
+        organisation.name_ja, organisation.name_en = "株式会社ＮＥＷ", "New K.K."
+        db.session.commit()
+        ids = (versioned.id, unversioned.id, draft.id)
+        corporate_number = organisation.corporate_number
+        db.session.remove()
+        db.engine.dispose()
+    migrations.downgrade(empty_database, "d0e1f2a3b4c5")
+    migrations.upgrade(empty_database)
+    with app.app_context():
+        filed = [
+            (
+                n.provider_name_ja,
+                n.provider_name_en,
+                n.provider_name_key,
+                n.provider_corporate_number,
+                n.provider_lei,
+            )
+            for n in (db.session.get(Notice, i) for i in ids)
+        ]
+        assert filed == [
+            ("株式会社ＺＥＮ", "Zen K.K.", "株式会社zen\nzen k.k.", corporate_number, None),
+            ("株式会社ＮＥＷ", "New K.K.", "株式会社new\nnew k.k.", corporate_number, None),
+            ("", "", "", None, None),
+        ]
         db.session.remove()
         db.engine.dispose()

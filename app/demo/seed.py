@@ -61,7 +61,7 @@ from ..extensions import db
 from ..filing.models import Notice, NoticeClient, NoticeVersion, ReceiptCounter
 from ..filing.numbering import format_receipt_number
 from ..filing.sections import SECURITY_FIELDS, SYSTEM_FIELDS
-from ..filing.snapshot import build_snapshot
+from ..filing.snapshot import build_snapshot, provider_as_filed, provider_section
 from ..history.chain import GENESIS, event_hash
 from ..history.models import NoticeEvent
 from ..reference import load_exchanges
@@ -122,6 +122,14 @@ ACTIONS = {
 # comes from the system too, the version and the penetration-test date are per notice.
 PER_NOTICE = ("system_name", "system_version", "pentest_date")
 SYSTEM_COLUMNS = tuple(name for name in SYSTEM_FIELDS + SECURITY_FIELDS if name not in PER_NOTICE)
+# A draft's provider columns: set when it is filed.
+DRAFT_PROVIDER = {
+    "provider_name_ja": "",
+    "provider_name_en": "",
+    "provider_name_key": "",
+    "provider_corporate_number": None,
+    "provider_lei": None,
+}
 TABLES = (
     ("notices", Notice.__table__),
     ("clients", NoticeClient.__table__),
@@ -542,10 +550,13 @@ class _Seeder:
                 continue
             profile = dict(row._mapping)
             profile["kind"] = str(row.kind)
+            profile = SimpleNamespace(**profile)
             providers.append(
                 {
                     "id": row.id,
-                    "profile": SimpleNamespace(**profile),
+                    "profile": profile,
+                    # What submit_notice copies onto a filed notice.
+                    "filed": provider_as_filed(provider_section(profile)),
                     "users": list(members[row.id]),
                     "roles": members[row.id],
                     "systems": self.systems_for(row.id),
@@ -840,6 +851,7 @@ class _Seeder:
             "created_by_id": rng.choice(provider["users"]),
             "created_at": entry.created,
             "updated_at": entry.created,
+            **DRAFT_PROVIDER,
             "notice_type": reference[2] if reference else "new",
             "refers_to_id": reference[0] if reference else None,
             "planned_date": None,
@@ -909,6 +921,7 @@ class _Seeder:
         notice_id, status, submitted = notice["id"], entry.status, entry.submitted
         receipt = _receipt_date(submitted, self.cutoff)
         notice.update(
+            provider["filed"],
             submitted_at=submitted,
             submitted_by_id=notice["created_by_id"],
             receipt_date=receipt,

@@ -96,11 +96,28 @@ class Notice(db.Model):
     created_at = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     updated_at = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)
 
+    # Section 1 as filed: the provider's identity copied from its profile on submission
+    # (snapshot.provider_as_filed), so the register lists what was filed, not today's
+    # profile. Empty or None on a draft.
+    provider_name_ja: Mapped[str] = mapped_column(
+        String(Organisation.NAME_MAX), default="", server_default=text("''")
+    )
+    provider_name_en: Mapped[str] = mapped_column(
+        String(Organisation.NAME_MAX), default="", server_default=text("''")
+    )
+    # Both names as searches compare them (app.domain.text.search_key).
+    provider_name_key: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
+    provider_corporate_number: Mapped[str | None] = mapped_column(String(13))
+    provider_lei: Mapped[str | None] = mapped_column(String(20))
+
     # Section 2: the notice
     notice_type: Mapped[NoticeType] = mapped_column(
         enum_column(NoticeType, "notice_type"), default=NoticeType.NEW
     )
-    refers_to_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id", ondelete="RESTRICT"))
+    # Indexed: the register asks of each accepted notice whether a later one discontinued it.
+    refers_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notices.id", ondelete="RESTRICT"), index=True
+    )
     planned_date = mapped_column(Date, nullable=True)
 
     # Section 3: the system

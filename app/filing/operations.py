@@ -33,7 +33,7 @@ from .models import (
     Subcontractor,
 )
 from .numbering import allocate_receipt_number
-from .snapshot import build_snapshot, read_back_fingerprint
+from .snapshot import build_snapshot, provider_as_filed, provider_section, read_back_fingerprint
 from .transitions import apply_transition, ensure_current
 
 
@@ -418,6 +418,8 @@ def submit_notice(
             "submitted_by_id": user.id,
             "receipt_date": receipt,
             "review_deadline": calendar.review_deadline(receipt, rules.review_business_days),
+            # The provider as version 1's snapshot records it (the same profile, read now).
+            **provider_as_filed(provider_section(notice.organisation)),
         },
     )
     version = record_version(notice, user, number=1)

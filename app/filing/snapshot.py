@@ -3,6 +3,7 @@
 from ..accounts.operations import PROFILE_FIELDS as PROVIDER_FIELDS
 from ..domain.calendar import to_jst
 from ..domain.fingerprint import canonical_json, fingerprint
+from ..domain.text import search_key
 from .sections import SECURITY_FIELDS, SYSTEM_FIELDS
 
 SNAPSHOT_SCHEMA = 1
@@ -37,7 +38,7 @@ def answers(notice, organisation) -> dict:
     details, so that a draft can be read back as it will be filed."""
     refers_to = notice.refers_to
     return {
-        "provider": _pick(organisation, PROVIDER_FIELDS),
+        "provider": provider_section(organisation),
         "notice": {
             "notice_type": _value(notice.notice_type),
             "refers_to": refers_to.receipt_number if refers_to else None,
@@ -63,6 +64,23 @@ def answers(notice, organisation) -> dict:
             for a in notice.attachments
         ],
         "declaration": _pick(notice, ("declarant_name", "declarant_title")),
+    }
+
+
+def provider_section(organisation) -> dict:
+    """The snapshot's provider section: the profile as it is now."""
+    return _pick(organisation, PROVIDER_FIELDS)
+
+
+def provider_as_filed(provider: dict) -> dict:
+    """The notice's columns for its provider as filed, from a snapshot's provider section:
+    what the register lists and searches, so that a later profile edit changes neither."""
+    return {
+        "provider_name_ja": provider["name_ja"],
+        "provider_name_en": provider["name_en"],
+        "provider_name_key": search_key(provider["name_ja"], provider["name_en"]),
+        "provider_corporate_number": provider["corporate_number"],
+        "provider_lei": provider["lei"],
     }
 
 

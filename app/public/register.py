@@ -1,18 +1,42 @@
-"""The public register of accepted notices: what anyone may read, and nothing internal."""
+"""The public register of accepted notices: what anyone may read, and nothing internal.
+
+Everything comes from the notices as filed (the provider too, copied at submission), never
+from a provider's profile as it is today."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.orm import aliased
 
-from ..accounts.models import Organisation
 from ..domain.calendar import to_jst
 from ..domain.workflow import Status
 from ..extensions import db
-from ..filing.models import Notice
+from ..filing.models import Notice, NoticeType
 from ..paging import decode_cursor, page_of, text_matches
 
-# Stable field names for CSV and JSON; change only with a new format version.
+# PostgreSQL only, made by migration e2f3a4b5c6d7 (the models cannot declare them): with
+# the queue's (app.review.queue.SEARCH_INDEXES), every column the search compares has a
+# trigram index, so a search reads the matches instead of every accepted notice.
+SEARCH_INDEXES = frozenset(
+    {
+        "ix_notices_provider_name_key_trgm",
+        "ix_notices_provider_corporate_number_trgm",
+        "ix_notices_provider_lei_trgm",
+    }
+)
+
+# What a search compares: the notice as filed, never the provider's profile of today.
+SEARCHED = (
+    Notice.receipt_number,
+    Notice.system_name_key,
+    Notice.provider_name_key,
+    Notice.provider_corporate_number,
+    Notice.provider_lei,
+)
+
+# Stable field names for CSV and JSON; change only with a new format version (new fields
+# go at the end).
 FIELDS = (
     "receipt_number",
     "provider_name_ja",
@@ -23,6 +47,10 @@ FIELDS = (
     "system_version",
     "categories",
     "accepted_on",
+    "notice_type",
+    "refers_to",
+    "planned_date",
+    "discontinued_by",
 )
 
 
@@ -37,12 +65,56 @@ class Entry:
     system_version: str
     categories: list
     accepted_on: str
+    # new, change or discontinuation (NoticeType); a change or discontinuation names the
+    # earlier notice it refers to.
+    notice_type: str
+    refers_to: str | None
+    # The planned start of the service (of the change), or for a discontinuation its end.
+    planned_date: str | None
+    # The accepted discontinuation that ended this service, if any (the first filed).
+    discontinued_by: str | None
 
     def as_dict(self) -> dict:
         return {name: getattr(self, name) for name in FIELDS}
 
+    @property
+    def ends_service(self) -> bool:
+        return self.notice_type == NoticeType.DISCONTINUATION
 
-def _query(q: str):
+
+def _discontinuations():
+    later = aliased(Notice)
+    return later, (
+        later.status == Status.ACCEPTED,
+        later.notice_type == NoticeType.DISCONTINUATION,
+    )
+
+
+def _discontinued_by_row():
+    """For a page: each row's first accepted discontinuation, looked up by the row
+    (ix_notices_refers_to_id) in the page's own statement."""
+    later, accepted = _discontinuations()
+    return (
+        select(func.min(later.receipt_number))
+        .where(later.refers_to_id == Notice.id, *accepted)
+        .scalar_subquery()
+    )
+
+
+def _discontinued_by_all():
+    """For the downloads: every notice's first accepted discontinuation, found once and
+    joined (a lookup a row would cost more than the rows themselves)."""
+    later, accepted = _discontinuations()
+    return (
+        select(later.refers_to_id, func.min(later.receipt_number).label("receipt_number"))
+        .where(*accepted)
+        .group_by(later.refers_to_id)
+        .subquery()
+    )
+
+
+def _query(q: str, *, whole: bool = False):
+    earlier = aliased(Notice)
     query = (
         select(
             Notice.id,
@@ -51,39 +123,44 @@ def _query(q: str):
             Notice.system_version,
             Notice.categories,
             Notice.decided_at,
-            Organisation.name_ja,
-            Organisation.name_en,
-            Organisation.corporate_number,
-            Organisation.lei,
+            Notice.provider_name_ja,
+            Notice.provider_name_en,
+            Notice.provider_corporate_number,
+            Notice.provider_lei,
+            Notice.notice_type,
+            Notice.planned_date,
+            earlier.receipt_number.label("refers_to"),
         )
-        .join(Organisation, Notice.organisation_id == Organisation.id)
+        .outerjoin(earlier, Notice.refers_to_id == earlier.id)
         .where(Notice.status == Status.ACCEPTED)
     )
-    if q:
-        query = query.where(
-            text_matches(
-                q,
-                Notice.receipt_number,
-                Notice.system_name_key,
-                Organisation.name_key,
-                Organisation.corporate_number,
-                Organisation.lei,
-            )
+    if whole:
+        ended = _discontinued_by_all()
+        query = query.add_columns(ended.c.receipt_number.label("discontinued_by")).outerjoin(
+            ended, ended.c.refers_to_id == Notice.id
         )
+    else:
+        query = query.add_columns(_discontinued_by_row().label("discontinued_by"))
+    if q:
+        query = query.where(text_matches(q, *SEARCHED))
     return query.order_by(Notice.decided_at.desc(), Notice.id.desc())
 
 
 def _entry(row) -> Entry:
     return Entry(
         receipt_number=row.receipt_number,
-        provider_name_ja=row.name_ja,
-        provider_name_en=row.name_en,
-        corporate_number=row.corporate_number,
-        lei=row.lei,
+        provider_name_ja=row.provider_name_ja,
+        provider_name_en=row.provider_name_en,
+        corporate_number=row.provider_corporate_number,
+        lei=row.provider_lei,
         system_name=row.system_name,
         system_version=row.system_version,
         categories=list(row.categories or []),
         accepted_on=to_jst(row.decided_at).date().isoformat(),
+        notice_type=NoticeType(row.notice_type).value,
+        refers_to=row.refers_to,
+        planned_date=row.planned_date.isoformat() if row.planned_date else None,
+        discontinued_by=row.discontinued_by,
     )
 
 
@@ -99,5 +176,5 @@ def page(q: str, after: str, size: int) -> tuple[list[Entry], str | None]:
 
 def every_entry(q: str = ""):
     """All entries, streamed, for the downloads."""
-    for row in db.session.execute(_query(q).execution_options(yield_per=1000)):
+    for row in db.session.execute(_query(q, whole=True).execution_options(yield_per=1000)):
         yield _entry(row)

@@ -82,8 +82,14 @@ class Entry:
         return self.notice_type == NoticeType.DISCONTINUATION
 
 
+# Made once: an alias adapts each column it is asked for, which costs more than running the
+# page's statement when done afresh for every request.
+_EARLIER = aliased(Notice, name="earlier")
+_LATER = aliased(Notice, name="later")
+
+
 def _discontinuations():
-    later = aliased(Notice)
+    later = _LATER
     return later, (
         later.status == Status.ACCEPTED,
         later.notice_type == NoticeType.DISCONTINUATION,
@@ -114,7 +120,7 @@ def _discontinued_by_all():
 
 
 def _query(q: str, *, whole: bool = False):
-    earlier = aliased(Notice)
+    earlier = _EARLIER
     query = (
         select(
             Notice.id,

@@ -169,8 +169,13 @@ class QueueRow:
     reply_overdue: date | None  # the reply-by date of an unanswered request, once passed
 
 
+# Made once: an alias adapts each column it is asked for, and one made per request would
+# pay that (and a statement compiled afresh) on every page.
+_HANDLER = aliased(User, name="handler")
+
+
 def _filtered(filters: QueueFilters, user, today: date):
-    handler = aliased(User)
+    handler = _HANDLER
     query = (
         select(Notice)
         .join(Notice.organisation)

@@ -66,6 +66,7 @@ from ..history.chain import GENESIS, event_hash
 from ..history.models import NoticeEvent
 from ..reference import load_exchanges
 from ..review.models import Decision, InformationRequest
+from ..review.operations import first_paused_day
 from . import data
 
 BATCH = 5_000
@@ -963,13 +964,12 @@ class _Seeder:
                 notice["handler_id"] = handler
             elif step == "request_information":
                 comment = rng.choice(data.INFORMATION_REQUESTS)
-                # As request_information does: the clock stops from the day after receipt.
                 requested_on = _business_day_on_or_after(calendar.to_jst(moment).date())
                 open_request = {
                     "notice_id": notice_id,
                     "requested_by_id": actor,
                     "requested_at": moment,
-                    "paused_from": max(requested_on, _add_business_days(receipt, 1)),
+                    "paused_from": first_paused_day(receipt, requested_on),
                     "reply_by": _add_business_days(requested_on, self.reply_days),
                     "comment": comment,
                     "responded_at": None,

@@ -86,23 +86,18 @@ class Entry:
 # page's statement when done afresh for every request.
 _EARLIER = aliased(Notice, name="earlier")
 _LATER = aliased(Notice, name="later")
-
-
-def _discontinuations():
-    later = _LATER
-    return later, (
-        later.status == Status.ACCEPTED,
-        later.notice_type == NoticeType.DISCONTINUATION,
-    )
+_LATER_ACCEPTED_DISCONTINUATION = (
+    _LATER.status == Status.ACCEPTED,
+    _LATER.notice_type == NoticeType.DISCONTINUATION,
+)
 
 
 def _discontinued_by_row():
     """For a page: each row's first accepted discontinuation, looked up by the row
     (ix_notices_refers_to_id) in the page's own statement."""
-    later, accepted = _discontinuations()
     return (
-        select(func.min(later.receipt_number))
-        .where(later.refers_to_id == Notice.id, *accepted)
+        select(func.min(_LATER.receipt_number))
+        .where(_LATER.refers_to_id == Notice.id, *_LATER_ACCEPTED_DISCONTINUATION)
         .scalar_subquery()
     )
 
@@ -110,17 +105,15 @@ def _discontinued_by_row():
 def _discontinued_by_all():
     """For the downloads: every notice's first accepted discontinuation, found once and
     joined (a lookup a row would cost more than the rows themselves)."""
-    later, accepted = _discontinuations()
     return (
-        select(later.refers_to_id, func.min(later.receipt_number).label("receipt_number"))
-        .where(*accepted)
-        .group_by(later.refers_to_id)
+        select(_LATER.refers_to_id, func.min(_LATER.receipt_number).label("receipt_number"))
+        .where(*_LATER_ACCEPTED_DISCONTINUATION)
+        .group_by(_LATER.refers_to_id)
         .subquery()
     )
 
 
 def _query(q: str, *, whole: bool = False):
-    earlier = _EARLIER
     query = (
         select(
             Notice.id,
@@ -135,9 +128,9 @@ def _query(q: str, *, whole: bool = False):
             Notice.provider_lei,
             Notice.notice_type,
             Notice.planned_date,
-            earlier.receipt_number.label("refers_to"),
+            _EARLIER.receipt_number.label("refers_to"),
         )
-        .outerjoin(earlier, Notice.refers_to_id == earlier.id)
+        .outerjoin(_EARLIER, Notice.refers_to_id == _EARLIER.id)
         .where(Notice.status == Status.ACCEPTED)
     )
     if whole:
